@@ -1,0 +1,97 @@
+# zcbench - paired zero-copy IO benchmarks.
+#   make            build build/zcbench
+#   make bench      run the whole suite, write results/<host>/<UTC time>-<commit>.json
+#   make test       unit tests (cmocka), end-to-end tests (bats), sanitizer build
+#   make deps       install the Debian packages (as root)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+STD     := -std=gnu11
+PKGS    := libxxhash libcrypto jansson
+BUILD   ?= build
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS       := $(PKG_LIBS) -lm
+
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 0 || echo 1)
+ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Iharness -I$(BUILD) -MMD -MP
+
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+BENCH_SRC   := $(wildcard benches/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+
+objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+HARNESS_OBJ := $(call objs,$(HARNESS_SRC))
+BENCH_OBJ   := $(call objs,$(BENCH_SRC))
+MAIN_OBJ    := $(call objs,harness/main.c)
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/zcbench
+
+# Build facts recorded in every result; rewritten only when they change.
+$(BUILD)/buildinfo.h: FORCE
+	@mkdir -p $(BUILD)
+	@printf '#define ZC_GIT_COMMIT "%s"\n#define ZC_GIT_DIRTY %s\n#define ZC_CFLAGS "%s"\n' \
+	  '$(GIT_COMMIT)' '$(GIT_DIRTY)' 'CC=$(CC) $(STD) $(CFLAGS) $(WARN)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/obj/harness/fingerprint.o: $(BUILD)/buildinfo.h
+$(BUILD)/obj/harness/fingerprint.o: ALL_CFLAGS += -include $(BUILD)/buildinfo.h
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/zcbench: $(MAIN_OBJ) $(HARNESS_OBJ) $(BENCH_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) -lcmocka
+
+check-deps:
+	@scripts/check-deps
+
+deps:
+	@scripts/check-deps --install
+
+testdata:
+	@scripts/make-testdata
+
+HOST ?= $(shell hostname -s 2>/dev/null || hostname)
+bench: check-deps all
+	@scripts/run-bench $(BUILD)/zcbench results/$(HOST) $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_ARGS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+bats: all
+	ZCBENCH=$(abspath $(BUILD)/zcbench) bats tests/bats
+
+# The same tests against an address/undefined-behaviour sanitizer build.
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  unit bats
+
+# Static checks: the clang build with -Werror, and cppcheck.
+check:
+	$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
+	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
+	  --std=c11 -Iharness harness benches tests/unit
+
+test: check-deps
+	$(MAKE) --no-print-directory unit bats asan check
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,127 @@
+/* cli.c - command-line options. Usage errors return 2 with a one-line message. */
+#include <getopt.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+void zc_usage(FILE *f)
+{
+	fputs("usage: zcbench [options]\n"
+	      "Runs paired benchmarks (a baseline and its zero-copy rival, interleaved ABBA on\n"
+	      "one pinned core) and writes Google Benchmark-compatible JSON.\n"
+	      "\n"
+	      "  --list              list pairs and params, then exit\n"
+	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
+	      "  --cpu N             pin to core N (default: the last allowed core)\n"
+	      "  --repetitions N     rounds per pair, 6..100000 (default 10; 6 with --quick)\n"
+	      "  --min-time SECONDS  target time of one sample, 0.0001..60 (default 0.1)\n"
+	      "  --out FILE          write the JSON result to FILE (atomic; never overwrites)\n"
+	      "  --format FMT        stdout: table (default), benchstat (Go text format), none\n"
+	      "  --quick             CI-sized run: 6 rounds, 2 ms samples\n"
+	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
+	      "  --help              this text\n"
+	      "  --version           print the version\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 a pair failed (error or verify mismatch), 2 bad usage.\n",
+	      f);
+}
+
+int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{"list", no_argument, 0, 'l'},	       {"filter", required_argument, 0, 'f'},
+		{"cpu", required_argument, 0, 'c'},	       {"repetitions", required_argument, 0, 'r'},
+		{"min-time", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
+		{"format", required_argument, 0, 'F'},   {"quick", no_argument, 0, 'q'},
+		{"sweep", no_argument, 0, 's'},	       {"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},	       {0, 0, 0, 0},
+	};
+	memset(o, 0, sizeof *o);
+	o->cpu = -1;
+	o->repetitions = -1;
+	o->min_time = -1;
+	o->format = ZC_FMT_TABLE;
+	err[0] = '\0';
+
+	optind = 0; /* reset: tests parse several command lines in one process */
+	opterr = 0;
+	int c;
+	long lv;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->list = 1; break;
+		case 'q': o->quick = 1; break;
+		case 's': o->sweep = 1; break;
+		case 'h': o->help = 1; break;
+		case 'V': o->version = 1; break;
+		case 'f': o->filter = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'c':
+			if (zc_parse_long(optarg, 0, 4095, &lv) != 0) {
+				snprintf(err, errlen, "--cpu: '%s' is not a core number (0..4095)", optarg);
+				return 2;
+			}
+			o->cpu = (int)lv;
+			break;
+		case 'r':
+			if (zc_parse_long(optarg, 6, 100000, &lv) != 0) {
+				snprintf(err, errlen,
+					 "--repetitions: '%s' is not an integer in 6..100000 "
+					 "(6 is the fewest rounds with a 95%% interval)",
+					 optarg);
+				return 2;
+			}
+			o->repetitions = (int)lv;
+			break;
+		case 't':
+			if (zc_parse_double(optarg, 0.0001, 60.0, &o->min_time) != 0) {
+				snprintf(err, errlen, "--min-time: '%s' is not a number of seconds in 0.0001..60",
+					 optarg);
+				return 2;
+			}
+			break;
+		case 'F':
+			if (strcmp(optarg, "table") == 0)
+				o->format = ZC_FMT_TABLE;
+			else if (strcmp(optarg, "benchstat") == 0)
+				o->format = ZC_FMT_BENCHSTAT;
+			else if (strcmp(optarg, "none") == 0)
+				o->format = ZC_FMT_NONE;
+			else {
+				snprintf(err, errlen, "--format: '%s' is not one of table, benchstat, none",
+					 optarg);
+				return 2;
+			}
+			break;
+		default:
+			if (optopt)
+				snprintf(err, errlen, "option '-%c' needs an argument or is unknown (see --help)",
+					 optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (o->filter) {
+		regex_t re;
+		int rc = regcomp(&re, o->filter, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char msg[128];
+			regerror(rc, &re, msg, sizeof msg);
+			snprintf(err, errlen, "--filter: bad regular expression '%s': %s", o->filter, msg);
+			return 2;
+		}
+		regfree(&re);
+	}
+	if (o->repetitions < 0)
+		o->repetitions = o->quick ? 6 : 10;
+	if (o->min_time < 0)
+		o->min_time = o->quick ? 0.002 : 0.1;
+	return 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * fingerprint.c - what machine a result came from, as Google Benchmark's context fields
+ * plus everything that changes a zero-copy result: kernel, CPU and its flags, hypervisor,
+ * governor, boost, SMT, THP, mitigations, compiler and flags, library versions, commit.
+ * Also the noise warnings. A fact that cannot be read is recorded as "unknown".
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "harness.h"
+
+#ifndef ZC_GIT_COMMIT
+#define ZC_GIT_COMMIT "unknown"
+#endif
+#ifndef ZC_GIT_DIRTY
+#define ZC_GIT_DIRTY 1
+#endif
+#ifndef ZC_CFLAGS
+#define ZC_CFLAGS "unknown"
+#endif
+
+void zc_add_warning(struct zc_run *run, const char *fmt, ...)
+{
+	if (run->nwarnings == sizeof run->warnings / sizeof run->warnings[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(run->warnings[run->nwarnings], sizeof run->warnings[0], fmt, ap);
+	va_end(ap);
+	run->nwarnings++;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, json_string(v && *v ? v : "unknown"));
+}
+
+static void set_file(json_t *o, const char *k, const char *path)
+{
+	char buf[512];
+	set_str(o, k, zc_read_line(path, buf, sizeof buf) == 0 ? buf : NULL);
+}
+
+/* Value of the first "key : value" line of /proc/cpuinfo with this key. */
+static int cpuinfo(const char *key, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	int found = -1;
+	size_t kl = strlen(key);
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, key, kl) == 0 && (line[kl] == '\t' || line[kl] == ' ' || line[kl] == ':')) {
+			char *v = strchr(line, ':');
+			if (!v)
+				continue;
+			v++;
+			while (*v == ' ')
+				v++;
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(out, len, "%s", v);
+			found = 0;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static int has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (const char *p = flags; (p = strstr(p, flag)) != NULL; p += n)
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void hypervisor(char *out, size_t len, int flagged)
+{
+	snprintf(out, len, "%s", flagged ? "unknown hypervisor" : "none");
+#if defined(__x86_64__) || defined(__i386__)
+	if (flagged) {
+		unsigned a, b, c, d;
+		__cpuid(0x40000000, a, b, c, d);
+		char v[13];
+		memcpy(v, &b, 4);
+		memcpy(v + 4, &c, 4);
+		memcpy(v + 8, &d, 4);
+		v[12] = '\0';
+		if (v[0])
+			snprintf(out, len, "%s", v);
+	}
+#endif
+}
+
+/* "32K" -> 32768 */
+static long long parse_size(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*end == 'K')
+		v *= 1024;
+	else if (*end == 'M')
+		v *= 1024 * 1024;
+	return v;
+}
+
+static int count_cpu_list(const char *s)
+{
+	int n = 0;
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+		if (end == s)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		n += (int)(b - a + 1);
+		s = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static json_t *caches(int cpu)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < 16; i++) {
+		char base[128], path[192], type[32], level[8], size[32], shared[256];
+		snprintf(base, sizeof base, "/sys/devices/system/cpu/cpu%d/cache/index%d", cpu, i);
+		snprintf(path, sizeof path, "%s/type", base);
+		if (zc_read_line(path, type, sizeof type) != 0)
+			break;
+		snprintf(path, sizeof path, "%s/level", base);
+		if (zc_read_line(path, level, sizeof level) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/size", base);
+		if (zc_read_line(path, size, sizeof size) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/shared_cpu_list", base);
+		if (zc_read_line(path, shared, sizeof shared) != 0)
+			snprintf(shared, sizeof shared, "%d", cpu);
+		json_t *c = json_object();
+		json_object_set_new(c, "type", json_string(type));
+		json_object_set_new(c, "level", json_integer(atoi(level)));
+		json_object_set_new(c, "size", json_integer(parse_size(size)));
+		json_object_set_new(c, "num_sharing", json_integer(count_cpu_list(shared)));
+		json_array_append_new(arr, c);
+	}
+	return arr;
+}
+
+static json_t *mitigations(void)
+{
+	json_t *o = json_object();
+	const char *dir = "/sys/devices/system/cpu/vulnerabilities";
+	DIR *d = opendir(dir);
+	if (!d)
+		return o;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[512], buf[512];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (zc_read_line(path, buf, sizeof buf) == 0)
+			json_object_set_new(o, e->d_name, json_string(buf));
+	}
+	closedir(d);
+	return o;
+}
+
+/* Busy fraction of one core over ~100 ms, from /proc/stat; -1 if unreadable. */
+static double core_busy(int cpu)
+{
+	unsigned long long v[2][10];
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen("/proc/stat", "r");
+		if (!f)
+			return -1;
+		char line[512], want[16];
+		snprintf(want, sizeof want, "cpu%d ", cpu);
+		int ok = 0;
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, want, strlen(want)) == 0) {
+				memset(v[k], 0, sizeof v[k]);
+				ok = sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu",
+					    &v[k][0], &v[k][1], &v[k][2], &v[k][3], &v[k][4], &v[k][5],
+					    &v[k][6], &v[k][7]) >= 4;
+				break;
+			}
+		fclose(f);
+		if (!ok)
+			return -1;
+		if (k == 0) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	unsigned long long total = 0, idle = (v[1][3] - v[0][3]) + (v[1][4] - v[0][4]);
+	for (int i = 0; i < 8; i++)
+		total += v[1][i] - v[0][i];
+	return total ? 1.0 - (double)idle / (double)total : 0.0;
+}
+
+static void smt(json_t *ctx, struct zc_run *run, int cpu)
+{
+	char path[128], sib[128];
+	set_file(ctx, "smt_control", "/sys/devices/system/cpu/smt/control");
+	set_file(ctx, "smt_active", "/sys/devices/system/cpu/smt/active");
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu);
+	if (zc_read_line(path, sib, sizeof sib) != 0) {
+		set_str(ctx, "pinned_cpu_siblings", NULL);
+		return;
+	}
+	set_str(ctx, "pinned_cpu_siblings", sib);
+	/* Each sibling other than ourselves shares the core's caches and ports. */
+	for (char *s = sib; *s;) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+		if (end == s)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long c = a; c <= b; c++) {
+			if (c == cpu)
+				continue;
+			double busy = core_busy((int)c);
+			if (busy > 0.2)
+				zc_add_warning(run, "SMT sibling cpu%ld of pinned cpu%d is %.0f%% busy: it shares the core's caches and execution units",
+					       c, cpu, busy * 100);
+		}
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
+static void frequency(json_t *ctx, struct zc_run *run, int cpu)
+{
+	char path[128], gov[64], buf[64];
+	snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu);
+	if (zc_read_line(path, gov, sizeof gov) == 0) {
+		set_str(ctx, "governor", gov);
+		json_object_set_new(ctx, "cpu_scaling_enabled", json_boolean(strcmp(gov, "performance") != 0));
+		if (strcmp(gov, "performance") != 0)
+			zc_add_warning(run, "CPU governor of cpu%d is '%s', not 'performance': clock speed may change during the run (make tune sets it)",
+				       cpu, gov);
+	} else {
+		set_str(ctx, "governor", "not exposed");
+		zc_add_warning(run, "cpufreq is not exposed (common in VMs): the governor and clock speed cannot be checked or set");
+	}
+	const char *boost = "unknown";
+	if (zc_read_line("/sys/devices/system/cpu/cpufreq/boost", buf, sizeof buf) == 0)
+		boost = strcmp(buf, "1") == 0 ? "on" : "off";
+	else if (zc_read_line("/sys/devices/system/cpu/intel_pstate/no_turbo", buf, sizeof buf) == 0)
+		boost = strcmp(buf, "0") == 0 ? "on" : "off";
+	set_str(ctx, "boost", boost);
+	if (strcmp(boost, "on") == 0)
+		zc_add_warning(run, "turbo/boost is on: the clock depends on temperature and load (make tune turns it off)");
+}
+
+static void counters(json_t *ctx, struct zc_run *run)
+{
+	json_t *o = json_object();
+	char refused[512] = "";
+	for (int i = 0; i < ZC_NCOUNTERS; i++) {
+		const char *why = run->counters.reason[i];
+		json_object_set_new(o, zc_counter_event[i],
+				    json_string(zc_counters_available(&run->counters, (enum zc_counter)i) ? "ok" : why));
+		if (!zc_counters_available(&run->counters, (enum zc_counter)i)) {
+			size_t l = strlen(refused);
+			snprintf(refused + l, sizeof refused - l, "%s%s", l ? ", " : "", zc_counter_event[i]);
+		}
+	}
+	json_object_set_new(ctx, "counters", o);
+	json_t *ov = json_object();
+	for (int i = 0; i < ZC_NCOUNTERS; i++)
+		if (zc_counters_available(&run->counters, (enum zc_counter)i))
+			json_object_set_new(ov, zc_counter_event[i], json_integer((json_int_t)run->counters.overhead[i]));
+	json_object_set_new(ctx, "counter_overhead_subtracted", ov);
+	if (refused[0])
+		zc_add_warning(run, "perf counters unavailable, reported as null: %s (reasons in context.counters)", refused);
+}
+
+json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run)
+{
+	json_t *ctx = json_object();
+	char buf[4096], buf2[256];
+
+	/* Google Benchmark's fields first, in its order. */
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	set_str(ctx, "date", buf);
+	gethostname(buf2, sizeof buf2);
+	buf2[sizeof buf2 - 1] = '\0';
+	set_str(ctx, "host_name", buf2);
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	set_str(ctx, "executable", buf);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	json_object_set_new(ctx, "num_cpus", json_integer(ncpu));
+	json_object_set_new(ctx, "mhz_per_cpu",
+			    json_integer(cpuinfo("cpu MHz", buf, sizeof buf) == 0 ? (json_int_t)atof(buf) : 0));
+	frequency(ctx, run, cpu); /* sets cpu_scaling_enabled when known */
+	if (zc_read_line("/proc/sys/kernel/randomize_va_space", buf, sizeof buf) == 0)
+		json_object_set_new(ctx, "aslr_enabled", json_boolean(strcmp(buf, "0") != 0));
+	json_object_set_new(ctx, "caches", caches(cpu));
+	double la[3] = {0, 0, 0};
+	int nla = getloadavg(la, 3);
+	json_t *jla = json_array();
+	for (int i = 0; i < nla; i++)
+		json_array_append_new(jla, json_real(la[i]));
+	json_object_set_new(ctx, "load_avg", jla);
+	set_str(ctx, "library_version", "zcbench " ZC_VERSION);
+#ifdef __OPTIMIZE__
+	set_str(ctx, "library_build_type", "release");
+#else
+	set_str(ctx, "library_build_type", "debug");
+	zc_add_warning(run, "debug build (compiled without optimisation): timings do not represent real code");
+#endif
+	json_object_set_new(ctx, "json_schema_version", json_integer(1));
+
+	/* zcbench's fingerprint. */
+	set_str(ctx, "zcbench_version", ZC_VERSION);
+	struct utsname u;
+	if (uname(&u) == 0) {
+		set_str(ctx, "kernel_release", u.release);
+		set_str(ctx, "kernel_version", u.version);
+		set_str(ctx, "arch", u.machine);
+	}
+	set_str(ctx, "cpu_model", cpuinfo("model name", buf, sizeof buf) == 0 ? buf : NULL);
+	set_str(ctx, "cpu_vendor", cpuinfo("vendor_id", buf2, sizeof buf2) == 0 ? buf2 : NULL);
+	char flags[8192] = "";
+	cpuinfo("flags", flags, sizeof flags);
+	static const char *const relevant[] = {"sse2", "ssse3", "sse4_2", "avx", "avx2", "avx512f",
+					       "avx512bw", "avx512vl", "sha_ni", "erms", "fsrm",
+					       "fzrm", "fsrs", "rep_good", "constant_tsc",
+					       "nonstop_tsc", "hypervisor", "pdpe1gb"};
+	json_t *jf = json_object();
+	for (size_t i = 0; i < sizeof relevant / sizeof relevant[0]; i++)
+		json_object_set_new(jf, relevant[i], json_boolean(has_flag(flags, relevant[i])));
+	json_object_set_new(ctx, "cpu_flags", jf);
+	hypervisor(buf2, sizeof buf2, has_flag(flags, "hypervisor"));
+	set_str(ctx, "hypervisor", buf2);
+	if (strcmp(buf2, "none") != 0)
+		zc_add_warning(run, "running under a hypervisor (%s): steal time and neighbours add noise; compare ratios, not absolute times",
+			       buf2);
+	set_file(ctx, "thp_enabled", "/sys/kernel/mm/transparent_hugepage/enabled");
+	set_file(ctx, "thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag");
+	json_object_set_new(ctx, "mitigations", mitigations());
+	set_file(ctx, "perf_event_paranoid", "/proc/sys/kernel/perf_event_paranoid");
+	json_object_set_new(ctx, "page_size", json_integer(sysconf(_SC_PAGESIZE)));
+	json_object_set_new(ctx, "memory_bytes",
+			    json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)));
+	set_str(ctx, "compiler", __VERSION__);
+	set_str(ctx, "cflags", ZC_CFLAGS);
+	snprintf(buf, sizeof buf, "%u.%u.%u", XXH_versionNumber() / 10000,
+		 XXH_versionNumber() / 100 % 100, XXH_versionNumber() % 100);
+	set_str(ctx, "xxhash_version", buf);
+	set_str(ctx, "openssl_version", OpenSSL_version(OPENSSL_VERSION));
+	set_str(ctx, "jansson_version", jansson_version_str());
+	set_str(ctx, "git_commit", ZC_GIT_COMMIT);
+	json_object_set_new(ctx, "git_dirty", json_boolean(ZC_GIT_DIRTY));
+	json_object_set_new(ctx, "pinned_cpu", json_integer(cpu));
+	smt(ctx, run, cpu);
+	set_str(ctx, "timer", "CLOCK_MONOTONIC (wall), CLOCK_THREAD_CPUTIME_ID (cpu_time)");
+	json_object_set_new(ctx, "repetitions", json_integer(opt->repetitions));
+	json_object_set_new(ctx, "min_time_s", json_real(opt->min_time));
+	json_object_set_new(ctx, "quick", json_boolean(opt->quick));
+	json_object_set_new(ctx, "sweep", json_boolean(opt->sweep));
+	json_object_set_new(ctx, "filter", opt->filter ? json_string(opt->filter) : json_null());
+	set_str(ctx, "buffer_alignment", "page-aligned unless a param says otherwise (see pairs[].param_desc)");
+	counters(ctx, run);
+
+	if (nla > 0 && la[0] > 0.5 * (double)ncpu)
+		zc_add_warning(run, "load average %.2f is above 0.5 per core (%ld cores): other work competes for the machine",
+			       la[0], ncpu);
+	return ctx;
+}

@@ -1,0 +1,195 @@
+/* main.c - zcbench: options, pinning, the run loop, and where results go. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int selected(const struct zc_options *o, regex_t *re, const struct zc_pair *p,
+		    const struct zc_param *q)
+{
+	if (!o->sweep && (q->flags & ZC_PARAM_SWEEP))
+		return 0;
+	if (!o->filter)
+		return 1;
+	char name[256];
+	snprintf(name, sizeof name, "%s/%s", p->name, q->name);
+	return regexec(re, name, 0, NULL, 0) == 0;
+}
+
+static void list_pairs(void)
+{
+	for (size_t i = 0; i < zc_registry_count(); i++) {
+		const struct zc_pair *p = zc_registry_get(i);
+		printf("%s: %s\n", p->name, p->summary);
+		printf("  baseline: %s (copies/iter %g)\n", p->side[0].desc, p->side[0].copies_per_iter);
+		printf("  zerocopy: %s (copies/iter %g)\n", p->side[1].desc, p->side[1].copies_per_iter);
+		for (size_t k = 0; k < p->nparams; k++)
+			printf("  %s/%s%s  %s\n", p->name, p->params[k].name,
+			       p->params[k].flags & ZC_PARAM_SWEEP ? " [sweep]" : "",
+			       p->params[k].desc ? p->params[k].desc : "");
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (zc_interrupted())
+		_exit(130); /* second Ctrl-C: at once; the unnamed result file vanishes with us */
+	zc_set_interrupted(1);
+}
+
+int main(int argc, char **argv)
+{
+	struct zc_options o;
+	char err[512];
+	if (zc_parse_args(argc, argv, &o, err, sizeof err) != 0) {
+		fprintf(stderr, "zcbench: %s\n", err);
+		return 2;
+	}
+	if (o.help) {
+		zc_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("zcbench %s\n", ZC_VERSION);
+		return 0;
+	}
+	if (o.list) {
+		list_pairs();
+		return 0;
+	}
+
+	regex_t re;
+	if (o.filter && regcomp(&re, o.filter, REG_EXTENDED | REG_NOSUB) != 0)
+		return 2; /* already validated by zc_parse_args */
+	size_t total = 0;
+	for (size_t i = 0; i < zc_registry_count(); i++) {
+		const struct zc_pair *p = zc_registry_get(i);
+		for (size_t k = 0; k < p->nparams; k++)
+			total += (size_t)selected(&o, &re, p, &p->params[k]);
+	}
+	if (total == 0) {
+		fprintf(stderr, "zcbench: no pair/param matches --filter '%s' (see --list)\n",
+			o.filter ? o.filter : "");
+		if (o.filter)
+			regfree(&re);
+		return 2;
+	}
+
+	struct zc_outfile out = {.fd = -1};
+	if (o.out && zc_out_open(&out, o.out, err, sizeof err) != 0) {
+		fprintf(stderr, "zcbench: %s\n", err);
+		if (o.filter)
+			regfree(&re);
+		return 2;
+	}
+
+	int cpu = zc_pin_cpu(o.cpu, err, sizeof err);
+	if (cpu < 0) {
+		fprintf(stderr, "zcbench: %s\n", err);
+		zc_out_abort(&out);
+		if (o.filter)
+			regfree(&re);
+		return 2;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* socket pairs see EPIPE as an error instead of dying */
+
+	static struct zc_run run;
+	run.results = calloc(total, sizeof *run.results);
+	if (!run.results) {
+		fprintf(stderr, "zcbench: out of memory\n");
+		return 1;
+	}
+	zc_counters_open(&run.counters);
+	zc_counters_calibrate(&run.counters);
+	json_t *ctx = zc_fingerprint(&o, cpu, &run);
+	for (size_t i = 0; i < run.nwarnings; i++)
+		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
+
+	struct zc_run_config cfg = {.repetitions = o.repetitions, .min_time = o.min_time};
+	if (o.format == ZC_FMT_TABLE) {
+		printf("zcbench %s: %zu pair/params, %d rounds ABBA, min-time %gs, pinned to cpu%d\n",
+		       ZC_VERSION, total, o.repetitions, o.min_time, cpu);
+		printf("ratio = baseline time / zero-copy time (>1: zero-copy faster); CI: 95%%, distribution-free\n\n");
+		zc_print_table_header(stdout);
+	} else if (o.format == ZC_FMT_BENCHSTAT) {
+		printf("goos: linux\ngoarch: %s\npkg: zcbench\ncpu: %s\n",
+		       json_string_value(json_object_get(ctx, "arch")),
+		       json_string_value(json_object_get(ctx, "cpu_model")));
+	}
+	fflush(stdout);
+
+	int failed = 0;
+	for (size_t i = 0; i < zc_registry_count() && !zc_interrupted(); i++) {
+		const struct zc_pair *p = zc_registry_get(i);
+		for (size_t k = 0; k < p->nparams && !zc_interrupted(); k++) {
+			if (!selected(&o, &re, p, &p->params[k]))
+				continue;
+			struct zc_pair_result *r = &run.results[run.n];
+			fprintf(stderr, "[%zu/%zu] %s/%s\n", run.n + 1, total, p->name, p->params[k].name);
+			zc_run_pair(&cfg, &run.counters, p, &p->params[k], r);
+			run.n++;
+			if (r->status == ZC_ST_ERROR) {
+				failed = 1;
+				fprintf(stderr, "zcbench: %s/%s: %s\n", p->name, p->params[k].name, r->message);
+			}
+			if (o.format == ZC_FMT_TABLE)
+				zc_print_table(stdout, r);
+			else if (o.format == ZC_FMT_BENCHSTAT)
+				zc_print_benchstat(stdout, r);
+			fflush(stdout);
+		}
+	}
+	if (o.filter)
+		regfree(&re);
+
+	int rc = failed ? 1 : 0;
+	if (zc_interrupted()) {
+		/* Nothing half-done is written: the unnamed result file is dropped. */
+		fprintf(stderr, "zcbench: interrupted; no result file written\n");
+		zc_out_abort(&out);
+		rc = 130;
+	} else if (o.out) {
+		/* Context entries from benches (implementation choices, test data) and warnings. */
+		for (size_t i = 0; i < zc_context_count(); i++)
+			json_object_set_new(ctx, zc_context_key(i), json_string(zc_context_value(i)));
+		json_t *w = json_array();
+		for (size_t i = 0; i < run.nwarnings; i++)
+			json_array_append_new(w, json_string(run.warnings[i]));
+		json_object_set_new(ctx, "warnings", w);
+		json_t *doc = zc_result_json(&run, ctx);
+		ctx = NULL;
+		char *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		json_decref(doc);
+		char *text = NULL;
+		if (json && asprintf(&text, "%s\n", json) < 0)
+			text = NULL;
+		free(json);
+		if (!text || zc_out_commit(&out, text, strlen(text), err, sizeof err) != 0) {
+			fprintf(stderr, "zcbench: %s\n", text ? err : "out of memory");
+			rc = 1;
+		} else {
+			fprintf(stderr, "zcbench: wrote %s\n", o.out);
+		}
+		free(text);
+	}
+	if (ctx)
+		json_decref(ctx);
+	for (size_t i = 0; i < run.n; i++)
+		zc_pair_result_free(&run.results[i]);
+	free(run.results);
+	zc_counters_close(&run.counters);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * zcbench.h - the only header a benchmark pair includes.
+ *
+ * A pair is one file in benches/ that fills in a `struct zc_pair` and registers it
+ * with ZC_REGISTER(). The harness knows nothing else about it: it pins the core,
+ * calibrates one iteration count for both sides, runs ABBA rounds, reads the
+ * counters, calls verify, and writes the results.
+ *
+ * Lifecycle, for each param of a pair (state is zeroed, pair->state_size bytes):
+ *
+ *   pair->setup(state, param)          optional: what both sides share (data, files)
+ *   side[0].setup, side[1].setup       optional: what each side owns (buffers, mappings)
+ *   side[i].run(state, iters)  ...     calibration, warm-up, then timed rounds ABBA/BAAB
+ *   pair->verify(state)                required: prove both sides compute the same thing
+ *   side[i].teardown, pair->teardown   optional, always called after a successful setup
+ *
+ * Every callback returns ZC_OK, ZC_SKIP (the primitive is unavailable here; say why
+ * with zc_skipf) or ZC_ERROR (say why with zc_errorf). run() must do exactly `iters`
+ * operations and must consume every byte it claims to read (see zc_escape*).
+ */
+#ifndef ZCBENCH_H
+#define ZCBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZC_OK 0
+#define ZC_ERROR (-1)
+#define ZC_SKIP 1
+
+enum zc_side_index { ZC_BASELINE = 0, ZC_ZEROCOPY = 1, ZC_NSIDES = 2 };
+
+/* Param flags. */
+#define ZC_PARAM_SWEEP 0x1u /* only with --sweep: too slow or too big for a default run */
+
+struct zc_param {
+	const char *name;  /* e.g. "64KiB_reused"; letters, digits, '_', '.', '-' only */
+	size_t bytes;      /* bytes processed per iteration (for bytes_per_second) */
+	long arg;          /* free for the pair: a mode, a chunk size, ... */
+	const char *desc;  /* one line for the report: buffers, alignment, cache state */
+	unsigned flags;
+};
+
+struct zc_side {
+	const char *desc;       /* one line: what one iteration of this side does */
+	double copies_per_iter; /* declared full-buffer copies per iteration (explained in the file) */
+	int (*setup)(void *state, const struct zc_param *p);
+	int (*run)(void *state, uint64_t iters);
+	void (*teardown)(void *state);
+};
+
+struct zc_pair {
+	const char *name;    /* "copy_vs_slice": the file name without .c */
+	const char *summary; /* one line for --list */
+	const struct zc_param *params;
+	size_t nparams;
+	size_t state_size;
+	int (*setup)(void *state, const struct zc_param *p);
+	struct zc_side side[ZC_NSIDES];
+	int (*verify)(void *state);
+	void (*teardown)(void *state);
+};
+
+/* Registration: one line at the end of a pair's file. */
+void zc_register(const struct zc_pair *pair);
+#define ZC_REGISTER(p)                                                     \
+	__attribute__((constructor)) static void zc_register_##p(void)    \
+	{                                                                  \
+		zc_register(&(p));                                         \
+	}
+
+/* Messages for ZC_ERROR / ZC_SKIP returns; the last one set wins. */
+void zc_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void zc_skipf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Adds "key": "value" to the result file's context (e.g. the XXH3 implementation used). */
+void zc_context_set(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Buffers with explicit alignment: the returned pointer is `offset` bytes past a page
+ * boundary, and every page is touched (no first-touch faults in the timed loop).
+ * Relative misalignment of source and destination can change copy speed many times
+ * over (rep movsb on FSRM CPUs), so no pair should depend on malloc's placement.
+ */
+void *zc_buffer_alloc(size_t bytes, size_t offset);
+void zc_buffer_free(void *p, size_t offset);
+
+/* Deterministic bytes (splitmix64 stream from seed): same seed, same content everywhere. */
+void zc_fill_random(void *buf, size_t n, uint64_t seed);
+
+/* 64-bit hash of a buffer for verify (XXH3): both sides must produce equal hashes. */
+uint64_t zc_hash(const void *p, size_t n);
+
+/* A second core for a peer thread or process (not the pinned one when there is one). */
+int zc_peer_cpu(void);
+
+/* Checked by long-running runs: non-zero once SIGINT/SIGTERM asked the harness to stop. */
+int zc_interrupted(void);
+
+/*
+ * DCE guards. zc_escape(p) tells the compiler the memory behind p is read and may be
+ * written by someone it cannot see, so a memcpy into it cannot be deleted.
+ * zc_use(v) makes a value live without touching memory.
+ */
+static inline void zc_escape(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+static inline void zc_use(uint64_t v)
+{
+	__asm__ volatile("" : "+r"(v));
+}
+
+#endif

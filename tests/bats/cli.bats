@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# End-to-end checks of build/zcbench: output schema, Google Benchmark compatibility,
+# and every refusal (bad numbers, bad filter, bad --out) with its exit code.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+  load helpers
+  export RUN1=$BATS_FILE_TMPDIR/run1.json RUN2=$BATS_FILE_TMPDIR/run2.json
+  quick_run "$RUN1" --filter '^copy_vs_slice/' 2>/dev/null
+  quick_run "$RUN2" --filter '^copy_vs_slice/64KiB_reused$' 2>/dev/null
+}
+
+@test "--help and --version exit 0" {
+  run -0 "$ZCBENCH" --help
+  [[ $output == *"--min-time SECONDS"* ]]
+  run -0 "$ZCBENCH" --version
+  [[ $output =~ ^zcbench\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "--list shows copy_vs_slice with its three params" {
+  run -0 "$ZCBENCH" --list
+  [[ $output == *"copy_vs_slice/64KiB_reused"* ]]
+  [[ $output == *"copy_vs_slice/64KiB_fresh"* ]]
+  [[ $output == *"copy_vs_slice/64KiB_misaligned"* ]]
+}
+
+@test "a quick run writes JSON that jq and the JSON Schema accept" {
+  jq -e '.benchmarks | length > 0' "$RUN1"
+  validate_result "$RUN1"
+  ! grep -Eq 'NaN|Infinity' "$RUN1"
+}
+
+@test "copy_vs_slice: 3 params, verified, copies 1 vs 0, names as <pair>/<side>/<param>" {
+  run -0 jq -r '.pairs | map(select(.name=="copy_vs_slice")) | length' "$RUN1"
+  [ "$output" = 3 ]
+  jq -e '.pairs | all(.verified and .status=="ok" and (.verdict|IN("faster","slower","same")))' "$RUN1"
+  jq -e '[.benchmarks[] | select(.name=="copy_vs_slice/baseline/64KiB_reused") | .copies_per_iter] | all(.==1)' "$RUN1"
+  jq -e '[.benchmarks[] | select(.name=="copy_vs_slice/zerocopy/64KiB_reused") | .copies_per_iter] | all(.==0)' "$RUN1"
+  jq -e '.pairs[0] | .ratio_ci_low <= .ratio and .ratio <= .ratio_ci_high' "$RUN1"
+}
+
+@test "copy_vs_slice makes no syscalls in its loop (measured, when the counter is open)" {
+  if [[ $(jq -r '.context.counters["raw_syscalls:sys_enter"]' "$RUN1") != ok ]]; then
+    skip "raw_syscalls tracepoint unavailable here: $(jq -r '.context.counters["raw_syscalls:sys_enter"]' "$RUN1")"
+  fi
+  # A sanitizer build's malloc (fresh param) is ASan's, which does mmap/munmap: only glibc's is syscall-free.
+  jq -e '(.context.cflags | test("fsanitize")) as $san
+         | [.benchmarks[] | select(.run_type=="iteration")
+            | select(($san and (.name|endswith("/64KiB_fresh"))) | not) | .syscalls_per_iter] | all(. == 0)' "$RUN1"
+}
+
+@test "the context carries the machine fingerprint" {
+  jq -e '.context | .kernel_release and .cpu_model and (.cpu_flags|has("fsrm")) and .thp_enabled
+         and (.mitigations|type=="object") and .compiler and .git_commit and (.pinned_cpu>=0)
+         and (.warnings|type=="array") and .json_schema_version==1' "$RUN1"
+}
+
+@test "Google Benchmark's compare.py reads two result files" {
+  run -0 /usr/bin/python3 /usr/share/benchmark/compare.py benchmarks "$RUN1" "$RUN2"
+  [[ $output == *"copy_vs_slice/baseline/64KiB_reused"* ]]
+  [[ $output == *"_pvalue"* ]]
+}
+
+@test "--format benchstat prints Go benchmark lines" {
+  run -0 "$ZCBENCH" --quick --format benchstat --filter '64KiB_reused$'
+  [[ $output == *"goos: linux"* ]]
+  n=$(grep -cE '^Benchmark_copy_vs_slice/side=(baseline|zerocopy)/param=64KiB_reused-1 [0-9]+ [0-9.]+ ns/op' <<<"$output")
+  [ "$n" -eq 12 ]
+}
+
+@test "--filter with no match exits non-zero with a message" {
+  run -2 "$ZCBENCH" --quick --filter 'no_such_pair'
+  [[ $output == *"no pair/param matches"* ]]
+}
+
+@test "bad numbers are refused with exit 2" {
+  for args in "--repetitions 0" "--repetitions 5" "--repetitions abc" "--cpu -3" "--cpu 1x" \
+              "--min-time 0" "--min-time -1" "--min-time nan" "--min-time 1e9" "--format xml" "--filter ("; do
+    run -2 "$ZCBENCH" $args
+    [[ $output == zcbench:* ]]
+  done
+}
+
+@test "--cpu outside the allowed set is refused with exit 2" {
+  run -2 "$ZCBENCH" --quick --cpu 4095
+  [[ $output == *"not a core this process may run on"* ]]
+}
+
+@test "--out into a missing directory fails before running and leaves nothing" {
+  run -2 "$ZCBENCH" --quick --out "$BATS_TEST_TMPDIR/nope/r.json"
+  [[ $output == *"does not exist"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/nope" ]
+}
+
+@test "--out into a read-only directory fails cleanly and leaves nothing" {
+  d=$BATS_TEST_TMPDIR/ro
+  mkdir -p "$d"
+  if [[ $(id -u) != 0 ]]; then
+    chmod 555 "$d"
+    run -2 "$ZCBENCH" --quick --out "$d/r.json"
+  elif unshare -m true 2>/dev/null; then
+    # root ignores permission bits: use a read-only mount in a private namespace
+    run -2 unshare -m sh -c 'mount -t tmpfs -o ro,size=1m tmpfs "$1" && exec "$2" --quick --out "$1/r.json"' sh "$d" "$ZCBENCH"
+  else
+    skip "root without mount namespaces: cannot make a read-only directory here"
+  fi
+  [[ $output == *"cannot write in"* ]]
+  [ -z "$(ls -A "$d")" ]
+}
+
+@test "an existing result is never overwritten" {
+  f=$BATS_TEST_TMPDIR/old.json
+  echo '{"keep":1}' > "$f"
+  run -2 "$ZCBENCH" --quick --out "$f"
+  [[ $output == *"never overwritten"* ]]
+  [ "$(cat "$f")" = '{"keep":1}' ]
+}
+
+@test "run-bench twice leaves two result files" {
+  d=$BATS_TEST_TMPDIR/results
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "$d" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  sleep 1
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "$d" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  run -0 find "$d" -name '*-abc123.json'
+  [ "${#lines[@]}" -eq 2 ]
+  for f in "${lines[@]}"; do validate_result "$f"; done
+}

@@ -1,0 +1,20 @@
+# Shared by the bats files: where the binary and the repo are, and a schema check.
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+ZCBENCH=${ZCBENCH:-$ROOT/build/zcbench}
+SCHEMA=$ROOT/tests/schema/result.schema.json
+
+# Validates a result file against the repo's JSON Schema (Debian's python3-jsonschema).
+validate_result() {
+  /usr/bin/python3 - "$SCHEMA" "$1" <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+PY
+}
+
+# A small quick run of one pair, shared by a file's tests.
+quick_run() {
+  "$ZCBENCH" --quick --format none --out "$1" "${@:2}"
+}
