@@ -29,7 +29,7 @@ BENCH_OBJ   := $(call objs,$(BENCH_SRC))
 MAIN_OBJ    := $(call objs,harness/main.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.PHONY: crosscheck all bench bench-quick test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -90,6 +90,13 @@ check:
 
 test: check-deps
 	$(MAKE) --no-print-directory unit bats asan check
+
+# The same 64 KiB memcpy timed by Google Benchmark and by zcbench, side by side.
+$(BUILD)/gbench_memcpy: tests/crosscheck/gbench_memcpy.cc
+	@mkdir -p $(BUILD)
+	$(CXX) -O2 $< -o $@ -lbenchmark -lpthread
+crosscheck: check-deps all $(BUILD)/gbench_memcpy
+	@scripts/crosscheck $(BUILD)
 
 clean:
 	rm -rf build
