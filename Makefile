@@ -17,10 +17,10 @@ LIBS       := $(PKG_LIBS) -lm
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 0 || echo 1)
-ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Iharness -I$(BUILD) -MMD -MP
+ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Iharness -Ibenches/common -I$(BUILD) -MMD -MP
 
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-BENCH_SRC   := $(wildcard benches/*.c)
+BENCH_SRC   := $(wildcard benches/*.c benches/common/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -29,7 +29,7 @@ BENCH_OBJ   := $(call objs,$(BENCH_SRC))
 MAIN_OBJ    := $(call objs,harness/main.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: crosscheck all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.PHONY: crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -53,7 +53,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/zcbench: $(MAIN_OBJ) $(HARNESS_OBJ) $(BENCH_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BENCH_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) -lcmocka
 
@@ -69,6 +69,10 @@ testdata:
 HOST ?= $(shell hostname -s 2>/dev/null || hostname)
 bench: check-deps all
 	@scripts/run-bench $(BUILD)/zcbench results/$(HOST) $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_ARGS)
+
+# The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
+bench-sweep:
+	@$(MAKE) --no-print-directory bench BENCH_ARGS="--sweep $(BENCH_ARGS)"
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

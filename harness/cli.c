@@ -21,6 +21,8 @@ void zc_usage(FILE *f)
 	      "  --format FMT        stdout: table (default), benchstat (Go text format), none\n"
 	      "  --quick             CI-sized run: 6 rounds, 2 ms samples\n"
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
+	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
+	      "                      (sweep sizes only with --sweep)\n"
 	      "  --help              this text\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -36,7 +38,8 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"min-time", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
 		{"format", required_argument, 0, 'F'},   {"quick", no_argument, 0, 'q'},
 		{"sweep", no_argument, 0, 's'},	       {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},	       {0, 0, 0, 0},
+		{"version", no_argument, 0, 'V'},	       {"make-testdata", no_argument, 0, 'M'},
+		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->cpu = -1;
@@ -56,6 +59,7 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		case 's': o->sweep = 1; break;
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
+		case 'M': o->make_testdata = 1; break;
 		case 'f': o->filter = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'c':

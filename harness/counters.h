@@ -23,7 +23,7 @@ enum zc_counter {
 
 struct zc_counters {
 	int fd[ZC_NCOUNTERS];         /* -1 when unavailable */
-	int leader[2];                /* software and hardware group leaders, -1 if none */
+	int leader[2];                /* [1]: the hardware group's leader, -1 if none */
 	char reason[ZC_NCOUNTERS][160]; /* why a counter is unavailable */
 	uint64_t overhead[ZC_NCOUNTERS]; /* counts of an empty measurement window */
 };

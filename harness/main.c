@@ -36,6 +36,30 @@ static void list_pairs(void)
 	}
 }
 
+static int make_testdata(const struct zc_options *o)
+{
+	size_t sizes[64];
+	int sweep[64];
+	int n = zc_recipe_sizes(sizes, sweep, 64);
+	if (n <= 0) {
+		fprintf(stderr, "zcbench: cannot read the test data recipe (testdata/recipe.txt)\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (sweep[i] && !o->sweep)
+			continue;
+		struct zc_testdata td;
+		if (zc_testdata_open(sizes[i], &td) != ZC_OK) {
+			fprintf(stderr, "zcbench: %s\n", zc_last_message());
+			return 1;
+		}
+		printf("%s: %zu bytes, xxh3 %016llx, on %s\n", td.path, td.bytes,
+		       (unsigned long long)td.xxh3, td.fstype);
+		zc_testdata_close(&td);
+	}
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -64,6 +88,8 @@ int main(int argc, char **argv)
 		list_pairs();
 		return 0;
 	}
+	if (o.make_testdata)
+		return make_testdata(&o);
 
 	regex_t re;
 	if (o.filter && regcomp(&re, o.filter, REG_EXTENDED | REG_NOSUB) != 0)

@@ -20,11 +20,20 @@ static int call_run(const struct zc_pair *p, int side, void *state, uint64_t ite
 	return p->side[side].run(state, iters);
 }
 
+static int before(const struct zc_pair *p, int side, void *state)
+{
+	zc_clear_message();
+	return p->side[side].before_sample ? p->side[side].before_sample(state) : ZC_OK;
+}
+
 /* One untimed-by-counters run, for calibration: wall time in ns or a negative rc. */
 static int time_once(const struct zc_pair *p, int side, void *state, uint64_t iters, double *ns)
 {
+	int rc = before(p, side, state);
+	if (rc != ZC_OK)
+		return rc;
 	double t0 = zc_now_ns();
-	int rc = call_run(p, side, state, iters);
+	rc = call_run(p, side, state, iters);
 	*ns = zc_now_ns() - t0;
 	return rc;
 }
@@ -109,6 +118,10 @@ static int calibrate(const struct zc_run_config *cfg, const struct zc_pair *p, v
 		     struct zc_pair_result *r)
 {
 	uint64_t iters = 1;
+	if (r->param->flags & ZC_PARAM_SINGLE) {
+		r->iterations = 1;
+		return 0;
+	}
 	for (;;) {
 		double tmax = 0;
 		for (int s = 0; s < ZC_NSIDES; s++) {
@@ -181,6 +194,11 @@ static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 			double real, cpu;
 			if (zc_interrupted()) {
 				fail(r, ZC_ST_ERROR, "interrupted");
+				return;
+			}
+			if (before(p, s, state) != ZC_OK) {
+				fail(r, ZC_ST_ERROR, s == 0 ? "baseline before_sample failed"
+							    : "zerocopy before_sample failed");
 				return;
 			}
 			if (measure(ctr, p, s, state, r->iterations, &real, &cpu, cnt) != ZC_OK) {

@@ -31,7 +31,9 @@
 enum zc_side_index { ZC_BASELINE = 0, ZC_ZEROCOPY = 1, ZC_NSIDES = 2 };
 
 /* Param flags. */
-#define ZC_PARAM_SWEEP 0x1u /* only with --sweep: too slow or too big for a default run */
+#define ZC_PARAM_SWEEP 0x1u  /* only with --sweep: too slow or too big for a default run */
+#define ZC_PARAM_SINGLE 0x2u /* one iteration per sample: before_sample resets the state that
+				  an iteration consumes (e.g. a cold page cache) */
 
 struct zc_param {
 	const char *name;  /* e.g. "64KiB_reused"; letters, digits, '_', '.', '-' only */
@@ -47,6 +49,8 @@ struct zc_side {
 	int (*setup)(void *state, const struct zc_param *p);
 	int (*run)(void *state, uint64_t iters);
 	void (*teardown)(void *state);
+	/* Optional, untimed, before every run (calibration, warm-up and each sample). */
+	int (*before_sample)(void *state);
 };
 
 struct zc_pair {
@@ -90,6 +94,31 @@ void zc_fill_random(void *buf, size_t n, uint64_t seed);
 
 /* 64-bit hash of a buffer for verify (XXH3): both sides must produce equal hashes. */
 uint64_t zc_hash(const void *p, size_t n);
+
+/*
+ * Test data: testdata/random-<size>.bin (directory: $ZCBENCH_TESTDATA, default
+ * "testdata"), generated from the seed in testdata/recipe.txt and checked against the
+ * recipe's XXH3 each time it is opened; regenerated (atomically) when missing or wrong.
+ * Records path, size, checksum and filesystem type in the result's context.
+ */
+struct zc_testdata {
+	int fd;             /* O_RDONLY */
+	size_t bytes;
+	char path[512];
+	uint64_t xxh3;      /* from the recipe, verified */
+	unsigned char sha256[32];
+	char fstype[32];
+};
+int zc_testdata_open(size_t bytes, struct zc_testdata *td);
+void zc_testdata_close(struct zc_testdata *td);
+
+/*
+ * Evicts a file's pages from the page cache (posix_fadvise DONTNEED; as root, falls back
+ * to drop_caches) and returns how many of its pages are still resident (mincore), or -1.
+ */
+long zc_evict_file(int fd, size_t bytes);
+/* MemAvailable from /proc/meminfo in bytes (0 if unknown). */
+uint64_t zc_mem_available(void);
 
 /* A second core for a peer thread or process (not the pinned one when there is one). */
 int zc_peer_cpu(void);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -24,6 +25,7 @@ struct fake {
 	uint64_t log_iters[LOG_MAX];
 	size_t nlog;
 	int syscall_per_iter;
+	int faults_per_iter; /* touches this many fresh anonymous pages per iteration */
 };
 static struct fake snap;  /* the state as teardown saw it, for inspection */
 static struct fake *last = &snap;
@@ -61,6 +63,14 @@ static int run_side(struct fake *f, int side, uint64_t iters)
 	for (uint64_t i = 0; i < iters; i++) {
 		if (f->syscall_per_iter)
 			syscall(SYS_getppid); /* never cached by libc: one real syscall */
+		if (f->faults_per_iter) {
+			size_t len = (size_t)f->faults_per_iter * 4096;
+			volatile unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+							 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			for (size_t p = 0; p < len; p += 4096)
+				m[p] = 1; /* one fault per page: anonymous memory has no fault-around */
+			munmap((void *)m, len);
+		}
 		zc_use(i);
 	}
 	f->iters[side] += iters;
@@ -234,6 +244,20 @@ static void test_syscall_counter(void **st)
 	zc_run_pair(&run_cfg, &c, &fake_pair, &fparams[0], &r);
 	assert_float_equal(r.side[0].cnt_per_iter[ZC_CNT_SYSCALLS], 0.0, 1e-9);
 	zc_pair_result_free(&r);
+
+	/* Page faults: 16 fresh pages touched per iteration are 16 faults, every sample
+	 * (grouped software events once lost most of these). mmap+munmap: 2 syscalls. */
+	if (zc_counters_available(&c, ZC_CNT_PAGE_FAULTS)) {
+		memset(&cfg, 0, sizeof cfg);
+		cfg.faults_per_iter = 16;
+		zc_run_pair(&run_cfg, &c, &fake_pair, &fparams[0], &r);
+		assert_int_equal(r.status, ZC_ST_OK);
+		for (size_t k = 0; k < r.rounds; k++)
+			for (int s = 0; s < 2; s++)
+				assert_float_equal(r.side[s].cnt[ZC_CNT_PAGE_FAULTS][k], 16.0, 1e-9);
+		assert_float_equal(r.side[0].cnt_per_iter[ZC_CNT_SYSCALLS], 2.0, 1e-9);
+		zc_pair_result_free(&r);
+	}
 	zc_counters_close(&c);
 }
 

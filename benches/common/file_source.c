@@ -1,0 +1,170 @@
+/* file_source.c - see file_source.h. */
+#define _GNU_SOURCE
+#include "file_source.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define KiB(x) ((size_t)(x) << 10)
+#define MiB(x) ((size_t)(x) << 20)
+#define GiB(x) ((size_t)(x) << 30)
+
+const struct zc_param file_params[FILE_NPARAMS] = {
+	{"4MiB_warm_kept", MiB(4), FS_KEPT, "4 MiB file in page cache, mapping kept (the seed's case)", 0},
+	{"4MiB_warm_per_iter", MiB(4), FS_PER_ITER, "4 MiB warm, mmap+munmap every iteration", 0},
+	{"4MiB_warm_populate", MiB(4), FS_POPULATE, "4 MiB warm, mmap(MAP_POPULATE)+munmap every iteration", 0},
+	{"4MiB_cold", MiB(4), FS_KEPT | FS_COLD,
+	 "4 MiB evicted from page cache before every sample (1 iteration per sample); mapping remade after eviction",
+	 ZC_PARAM_SINGLE},
+	{"64KiB_warm_kept", KiB(64), FS_KEPT, "64 KiB warm, mapping kept", 0},
+	{"4KiB_warm_kept", KiB(4), FS_KEPT, "4 KiB warm, mapping kept", 0},
+	{"4KiB_warm_per_iter", KiB(4), FS_PER_ITER, "4 KiB warm, mmap+munmap every iteration", 0},
+	/* --sweep: where does the verdict change with size? */
+	{"256KiB_warm_kept", KiB(256), FS_KEPT, "256 KiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"1MiB_warm_kept", MiB(1), FS_KEPT, "1 MiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"16MiB_warm_kept", MiB(16), FS_KEPT, "16 MiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"64MiB_warm_kept", MiB(64), FS_KEPT, "64 MiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"256MiB_warm_kept", MiB(256), FS_KEPT, "256 MiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"1GiB_warm_kept", GiB(1), FS_KEPT, "1 GiB warm, mapping kept", ZC_PARAM_SWEEP},
+	{"64KiB_warm_per_iter", KiB(64), FS_PER_ITER, "64 KiB warm, mmap+munmap every iteration", ZC_PARAM_SWEEP},
+	{"256KiB_warm_per_iter", KiB(256), FS_PER_ITER, "256 KiB warm, mmap+munmap every iteration", ZC_PARAM_SWEEP},
+	{"1MiB_warm_per_iter", MiB(1), FS_PER_ITER, "1 MiB warm, mmap+munmap every iteration", ZC_PARAM_SWEEP},
+	{"16MiB_warm_per_iter", MiB(16), FS_PER_ITER, "16 MiB warm, mmap+munmap every iteration", ZC_PARAM_SWEEP},
+	{"64MiB_warm_per_iter", MiB(64), FS_PER_ITER, "64 MiB warm, mmap+munmap every iteration", ZC_PARAM_SWEEP},
+};
+_Static_assert(sizeof file_params / sizeof file_params[0] == FILE_NPARAMS, "FILE_NPARAMS");
+
+static const unsigned char *map_file(struct file_source *fs, int flags)
+{
+	void *m = mmap(NULL, fs->n, PROT_READ, MAP_SHARED | flags, fs->td.fd, 0);
+	if (m == MAP_FAILED) {
+		zc_errorf("mmap(%s, %zu bytes): %s", fs->td.path, fs->n, strerror(errno));
+		return NULL;
+	}
+	return m;
+}
+
+int fs_setup(void *state, const struct zc_param *p)
+{
+	struct file_source *fs = state;
+	fs->n = p->bytes;
+	fs->mode = (int)(p->arg & 0xf);
+	fs->cold = (p->arg & FS_COLD) != 0;
+	/* Warm: the file in page cache plus two user buffers of its size must fit in RAM,
+	 * or the "warm" run would measure reclaim. Refuse before starting. */
+	uint64_t avail = zc_mem_available();
+	if (avail && (uint64_t)fs->n * 3 > avail / 10 * 9) {
+		zc_skipf("%zu MiB needs ~%zu MiB of memory, MemAvailable is %llu MiB", fs->n >> 20,
+			 3 * (fs->n >> 20), (unsigned long long)(avail >> 20));
+		return ZC_SKIP;
+	}
+	if (zc_testdata_open(fs->n, &fs->td) != ZC_OK)
+		return ZC_ERROR;
+	fs->buf = zc_buffer_alloc(fs->n, 0);
+	if (!fs->buf) {
+		zc_errorf("cannot allocate %zu bytes", fs->n);
+		return ZC_ERROR;
+	}
+	if (fs->cold) {
+		long left = zc_evict_file(fs->td.fd, fs->n);
+		if (left != 0) {
+			zc_skipf("cannot evict %s from the page cache on %s (%ld pages stayed resident%s)",
+				 fs->td.path, fs->td.fstype, left, geteuid() ? "; root could drop_caches" : "");
+			return ZC_SKIP;
+		}
+	}
+	if (fs->mode == FS_KEPT && !(fs->map = map_file(fs, 0)))
+		return ZC_ERROR;
+	return ZC_OK;
+}
+
+void fs_teardown(void *state)
+{
+	struct file_source *fs = state;
+	if (fs->map)
+		munmap((void *)fs->map, fs->n);
+	fs->map = NULL;
+	zc_buffer_free(fs->buf, 0);
+	fs->buf = NULL;
+	zc_testdata_close(&fs->td);
+}
+
+int fs_pread(struct file_source *fs)
+{
+	size_t off = 0;
+	while (off < fs->n) {
+		ssize_t k = pread(fs->td.fd, fs->buf + off, fs->n - off, (off_t)off);
+		if (k <= 0) {
+			zc_errorf("pread(%s) at %zu: %s", fs->td.path, off, k ? strerror(errno) : "end of file");
+			return ZC_ERROR;
+		}
+		off += (size_t)k;
+	}
+	return ZC_OK;
+}
+
+const unsigned char *fs_map(struct file_source *fs)
+{
+	if (fs->mode == FS_KEPT)
+		return fs->map;
+	return map_file(fs, fs->mode == FS_POPULATE ? MAP_POPULATE : 0);
+}
+
+int fs_unmap(struct file_source *fs, const unsigned char *m)
+{
+	if (fs->mode == FS_KEPT)
+		return ZC_OK;
+	if (munmap((void *)m, fs->n) != 0) {
+		zc_errorf("munmap: %s", strerror(errno));
+		return ZC_ERROR;
+	}
+	return ZC_OK;
+}
+
+int fs_before_sample(void *state)
+{
+	struct file_source *fs = state;
+	if (!fs->cold)
+		return ZC_OK;
+	/* Our own mapping would keep the pages: drop it, evict, map again (untouched). */
+	if (fs->map)
+		munmap((void *)fs->map, fs->n);
+	fs->map = NULL;
+	long left = zc_evict_file(fs->td.fd, fs->n);
+	if (left != 0) {
+		zc_errorf("page cache eviction of %s left %ld pages resident", fs->td.path, left);
+		return ZC_ERROR;
+	}
+	if (fs->mode == FS_KEPT && !(fs->map = map_file(fs, 0)))
+		return ZC_ERROR;
+	return ZC_OK;
+}
+
+int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume)
+{
+	struct file_source *fs = state;
+	for (uint64_t i = 0; i < iters; i++) {
+		if (fs_pread(fs) != ZC_OK)
+			return ZC_ERROR;
+		zc_escape(fs->buf);
+		if (consume && consume(state, fs->buf, fs->n) != ZC_OK)
+			return ZC_ERROR;
+	}
+	return ZC_OK;
+}
+
+int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume)
+{
+	struct file_source *fs = state;
+	for (uint64_t i = 0; i < iters; i++) {
+		const unsigned char *m = fs_map(fs);
+		if (!m)
+			return ZC_ERROR;
+		int rc = consume ? consume(state, m, fs->n) : ZC_OK;
+		if (fs_unmap(fs, m) != ZC_OK || rc != ZC_OK)
+			return ZC_ERROR;
+	}
+	return ZC_OK;
+}

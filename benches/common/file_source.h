@@ -1,0 +1,57 @@
+/*
+ * file_source.h - what the file pairs share: the test file, the pread buffer, the
+ * mapping in each of its modes, and the page-cache state. Each pair (pread_vs_*.c)
+ * decides what its sides do with the bytes; this decides where the bytes come from.
+ *
+ * Mapping modes (param arg):
+ *   FS_KEPT       mmap once in setup and reuse it: no syscall and no fault per iteration
+ *                 once the pages are mapped (the seed article's case)
+ *   FS_PER_ITER   mmap + munmap every iteration: 2 syscalls, and page faults (the kernel
+ *                 maps fault_around_bytes, 64 KiB by default, per fault) every iteration
+ *   FS_POPULATE   as FS_PER_ITER with MAP_POPULATE: the mmap call maps every page itself
+ * FS_COLD: the file's pages are evicted before every sample (outside the timed region),
+ * each sample is one iteration, and the kept mapping is remade after the eviction.
+ */
+#ifndef FILE_SOURCE_H
+#define FILE_SOURCE_H
+
+#include <stddef.h>
+
+#include "zcbench.h"
+
+enum { FS_KEPT = 0, FS_PER_ITER = 1, FS_POPULATE = 2, FS_COLD = 0x10 };
+
+struct file_source {
+	struct zc_testdata td;
+	size_t n;
+	int mode, cold;
+	unsigned char *buf;       /* pread destination: page-aligned, n bytes */
+	const unsigned char *map; /* FS_KEPT: the mapping */
+};
+
+/* The params every file pair runs: sizes x mapping modes x cache state. */
+#define FILE_NPARAMS 18
+extern const struct zc_param file_params[FILE_NPARAMS];
+
+/* Pair callbacks; a pair's state must begin with a struct file_source. */
+int fs_setup(void *state, const struct zc_param *p);
+void fs_teardown(void *state);
+int fs_before_sample(void *state); /* cold params: evict the page cache, check it is gone */
+
+/* Reads the whole file into fs->buf with pread (one syscall unless the kernel reads short). */
+int fs_pread(struct file_source *fs);
+/* A mapping of the whole file for one iteration; fs_unmap ends it (no-op when kept). */
+const unsigned char *fs_map(struct file_source *fs);
+int fs_unmap(struct file_source *fs, const unsigned char *m);
+
+/*
+ * The two loops every file pair times. consume(state, p, n) is what the pair does with
+ * the file's bytes (hash them, copy them); NULL for nothing.
+ *   fs_run_pread:  pread(fd, buf, n, 0), then consume(buf)
+ *   fs_run_mapped: m = fs_map(), consume(m), fs_unmap(m)
+ */
+typedef int (*fs_consume_fn)(void *state, const unsigned char *p, size_t n);
+int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume);
+int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume);
+
+#endif

@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# The file pairs end to end: a quick run of all of them, the syscall and fault counts
+# against the model, and the test data's bad-input paths.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+  load helpers
+  export RUN=$BATS_FILE_TMPDIR/files.json
+  quick_run "$RUN" --filter '^pread' 2>/dev/null
+}
+
+median() { # median aggregate of one counter: median <benchmark name> <key>
+  jq -r --arg n "$1_median" --arg k "$2" '.benchmarks[] | select(.name==$n) | .[$k]' "$RUN"
+}
+
+# Rounded to a whole number: a sanitizer runtime makes a stray syscall now and then
+# (0.003 per iteration), which must not hide or fake a whole syscall of the model.
+per_iter() {
+  jq -r --arg n "$1_median" --arg k "$2" '.benchmarks[] | select(.name==$n) | .[$k] | round' "$RUN"
+}
+
+@test "every file pair runs under --quick, verified, and the JSON is valid" {
+  validate_result "$RUN"
+  jq -e '[.pairs[] | select(.name|startswith("pread"))] | length == 21' "$RUN"
+  jq -e '.pairs | all(.status=="ok" or .status=="skipped")' "$RUN"
+  jq -e '[.pairs[] | select(.status=="ok")] | all(.verified)' "$RUN"
+}
+
+@test "the context records the test data, XXH3 implementation and SHA-256 setup" {
+  jq -e '.context["testdata.random-4MiB.bin"] | test("xxh3=ba647f84dc10e8d3 fs=")' "$RUN"
+  jq -e '.context.xxh3_implementation | test("XXH3_64bits_dispatch")' "$RUN"
+  jq -e '.context.sha256_implementation | test("OpenSSL .*SHA-NI: (yes|no)")' "$RUN"
+}
+
+@test "measured syscalls per iteration match the model: pread 1, kept mapping 0, per-iteration mapping 2" {
+  [[ $(jq -r '.context.counters["raw_syscalls:sys_enter"]' "$RUN") == ok ]] || skip "syscall tracepoint unavailable"
+  for p in pread_vs_mmap_readat pread_xxh3_vs_mmap_xxh3 pread_sha256_vs_mmap_sha256; do
+    [ "$(per_iter $p/baseline/4MiB_warm_kept syscalls_per_iter)" = 1 ]
+    [ "$(per_iter $p/zerocopy/4MiB_warm_kept syscalls_per_iter)" = 0 ]
+    [ "$(per_iter $p/zerocopy/4MiB_warm_per_iter syscalls_per_iter)" = 2 ]
+    [ "$(per_iter $p/zerocopy/4MiB_warm_populate syscalls_per_iter)" = 2 ]
+    [ "$(per_iter $p/baseline/4KiB_warm_kept syscalls_per_iter)" = 1 ]
+    [ "$(per_iter $p/zerocopy/4KiB_warm_kept syscalls_per_iter)" = 0 ]
+  done
+}
+
+@test "page faults: none with a kept warm mapping, some when mapping per iteration or cold" {
+  [[ $(jq -r '.context.counters["page-faults"]' "$RUN") == ok ]] || skip "page-fault counter unavailable"
+  for p in pread_vs_mmap_readat pread_xxh3_vs_mmap_xxh3 pread_sha256_vs_mmap_sha256; do
+    [ "$(per_iter $p/zerocopy/4MiB_warm_kept page_faults_per_iter)" = 0 ]
+    jq -e --arg n "$p/zerocopy/4MiB_warm_per_iter" '[.benchmarks[] | select(.name==$n) | .page_faults_per_iter] | all(. >= 1)' "$RUN"
+    if jq -e --arg p "$p" '.pairs[] | select(.name==$p and .param=="4MiB_cold" and .status=="ok")' "$RUN" >/dev/null; then
+      jq -e --arg n "$p/zerocopy/4MiB_cold_median" '.benchmarks[] | select(.name==$n) | .page_faults_per_iter >= 1' "$RUN"
+    fi
+  done
+}
+
+@test "declared copies: pread 1, ReadAt 1, hashing the mapping 0" {
+  [ "$(median pread_vs_mmap_readat/baseline/4MiB_warm_kept copies_per_iter)" = 1 ]
+  [ "$(median pread_vs_mmap_readat/zerocopy/4MiB_warm_kept copies_per_iter)" = 1 ]
+  [ "$(median pread_xxh3_vs_mmap_xxh3/zerocopy/4MiB_warm_kept copies_per_iter)" = 0 ]
+  [ "$(median pread_sha256_vs_mmap_sha256/zerocopy/4MiB_warm_kept copies_per_iter)" = 0 ]
+}
+
+@test "missing test data is generated; a truncated file is regenerated" {
+  export ZCBENCH_TESTDATA=$BATS_TEST_TMPDIR/td
+  run -0 "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  [[ $output == *"generating $ZCBENCH_TESTDATA/random-4KiB.bin"* ]]
+  truncate -s 10 "$ZCBENCH_TESTDATA/random-4KiB.bin"
+  run -0 "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  [[ $output == *"truncated or corrupt"* ]]
+  [ "$(stat -c %s "$ZCBENCH_TESTDATA/random-4KiB.bin")" = 4096 ]
+}
+
+@test "a missing recipe is a clear error naming it, exit 1" {
+  run -1 env ZCBENCH_RECIPE=$BATS_TEST_TMPDIR/none.txt "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  [[ $output == *"cannot read the test data recipe $BATS_TEST_TMPDIR/none.txt"* ]]
+}
+
+@test "make-testdata output agrees with xxhsum and sha256sum" {
+  command -v xxhsum >/dev/null || skip "xxhsum not installed"
+  export ZCBENCH_TESTDATA=$BATS_TEST_TMPDIR/td2
+  run -0 "$ZCBENCH" --make-testdata
+  while read -r name bytes seed xx sha flag; do
+    [[ $name == \#* || -n $flag ]] && continue
+    [ "$(xxhsum -H3 "$ZCBENCH_TESTDATA/$name" | sed 's/.*= //')" = "$xx" ]
+    [ "$(sha256sum "$ZCBENCH_TESTDATA/$name" | cut -d' ' -f1)" = "$sha" ]
+  done < "$ROOT/testdata/recipe.txt"
+}
