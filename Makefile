@@ -28,10 +28,11 @@ HARNESS_OBJ := $(call objs,$(HARNESS_SRC))
 BENCH_OBJ   := $(call objs,$(BENCH_SRC))
 MAIN_OBJ    := $(call objs,harness/main.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Keep the unit tests' objects (make would delete them as intermediates).
+.SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.PHONY: report crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
-.SECONDARY:
 
 all: $(BUILD)/zcbench
 
@@ -73,6 +74,10 @@ bench: check-deps all
 # The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
 bench-sweep:
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--sweep $(BENCH_ARGS)"
+
+# Reports next to every committed run, and the results index.
+report: check-deps
+	@scripts/report
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -126,3 +126,8 @@ setup_file() {
   [ "${#lines[@]}" -eq 2 ]
   for f in "${lines[@]}"; do validate_result "$f"; done
 }
+
+@test "the result records the commit the binary was built from" {
+  git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1 || skip "not a git checkout"
+  [ "$(jq -r .context.git_commit "$RUN1")" = "$(git -C "$ROOT" rev-parse --short=12 HEAD)" ]
+}
