@@ -8,7 +8,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD     := -std=gnu11
-PKGS    := libxxhash libcrypto jansson
+PKGS    := libxxhash libcrypto jansson liburing
 BUILD   ?= build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -39,8 +39,9 @@ all: $(BUILD)/zcbench
 # Build facts recorded in every result; rewritten only when they change.
 $(BUILD)/buildinfo.h: FORCE
 	@mkdir -p $(BUILD)
-	@printf '#define ZC_GIT_COMMIT "%s"\n#define ZC_GIT_DIRTY %s\n#define ZC_CFLAGS "%s"\n' \
-	  '$(GIT_COMMIT)' '$(GIT_DIRTY)' 'CC=$(CC) $(STD) $(CFLAGS) $(WARN)' > $@.tmp
+	@printf '#define ZC_GIT_COMMIT "%s"\n#define ZC_GIT_DIRTY %s\n#define ZC_CFLAGS "%s"\n#define ZC_LIBURING_VERSION "%s"\n' \
+	  '$(GIT_COMMIT)' '$(GIT_DIRTY)' 'CC=$(CC) $(STD) $(CFLAGS) $(WARN)' \
+	  '$(shell pkg-config --modversion liburing 2>/dev/null || echo unknown)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 

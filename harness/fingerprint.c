@@ -29,6 +29,9 @@
 #ifndef ZC_GIT_DIRTY
 #define ZC_GIT_DIRTY 1
 #endif
+#ifndef ZC_LIBURING_VERSION
+#define ZC_LIBURING_VERSION "unknown"
+#endif
 #ifndef ZC_CFLAGS
 #define ZC_CFLAGS "unknown"
 #endif
@@ -377,6 +380,7 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	set_str(ctx, "xxhash_version", buf);
 	set_str(ctx, "openssl_version", OpenSSL_version(OPENSSL_VERSION));
 	set_str(ctx, "jansson_version", jansson_version_str());
+	set_str(ctx, "liburing_version", ZC_LIBURING_VERSION);
 	set_str(ctx, "git_commit", ZC_GIT_COMMIT);
 	json_object_set_new(ctx, "git_dirty", json_boolean(ZC_GIT_DIRTY));
 	json_object_set_new(ctx, "pinned_cpu", json_integer(cpu));

@@ -33,6 +33,13 @@ static double bytes_per_second(const struct zc_param *p, double ns_per_iter)
 	return p->bytes && ns_per_iter > 0 ? (double)p->bytes / (ns_per_iter * 1e-9) : NAN;
 }
 
+/* The benchmark thread's CPU time per byte: what the sending side costs, whatever the
+ * wall clock says (for IO pairs the wall time may track the peer or the link). */
+static double cpu_per_byte(const struct zc_param *p, double cpu_ns_per_iter)
+{
+	return p->bytes ? cpu_ns_per_iter / (double)p->bytes : NAN;
+}
+
 /* The fields every benchmarks[] entry starts with, in Google Benchmark's order. */
 static json_t *entry_head(const char *name, const char *run_name, size_t family, size_t instance,
 			  const char *run_type, size_t reps)
@@ -63,6 +70,7 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "time_unit", json_string("ns"));
 		json_object_set_new(e, "bytes_per_second",
 				    zc_json_number(bytes_per_second(r->param, sr->real_ns[k])));
+		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(cpu_per_byte(r->param, sr->cpu_ns[k])));
 		for (int i = 0; i < ZC_NCOUNTERS; i++)
 			json_object_set_new(e, zc_counter_key[i], zc_json_number(sr->cnt[i][k]));
 		json_object_set_new(e, "copies_per_iter",
@@ -110,6 +118,9 @@ static void add_aggregate_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "cpu_time", zc_json_number(agg_of(&sr->cpu, (enum agg)a)));
 		json_object_set_new(e, "time_unit", json_string("ns"));
 		json_object_set_new(e, "bytes_per_second", zc_json_number(agg_of(&bs, (enum agg)a)));
+		double cpu = agg_of(&sr->cpu, (enum agg)a);
+		json_object_set_new(e, "cpu_ns_per_byte",
+				    zc_json_number(a == AGG_CV ? cpu : cpu_per_byte(r->param, cpu)));
 		for (int i = 0; i < ZC_NCOUNTERS; i++)
 			json_object_set_new(e, zc_counter_key[i],
 					    zc_json_number(agg_of(&cs[i], (enum agg)a)));

@@ -118,6 +118,7 @@ static int calibrate(const struct zc_run_config *cfg, const struct zc_pair *p, v
 		     struct zc_pair_result *r)
 {
 	uint64_t iters = 1;
+	int confirmed = 0;
 	if (r->param->flags & ZC_PARAM_SINGLE) {
 		r->iterations = 1;
 		return 0;
@@ -136,8 +137,15 @@ static int calibrate(const struct zc_run_config *cfg, const struct zc_pair *p, v
 		double target = cfg->min_time * 1e9;
 		if (tmax >= target / 4 || iters >= ZC_MAX_ITERS) {
 			double scaled = (double)iters * target / (tmax > 1 ? tmax : 1);
-			iters = scaled < 1 ? 1 : scaled > (double)ZC_MAX_ITERS ? ZC_MAX_ITERS : (uint64_t)scaled;
-			break;
+			uint64_t next = scaled < 1 ? 1 : scaled > (double)ZC_MAX_ITERS ? ZC_MAX_ITERS : (uint64_t)scaled;
+			/* A first, cold run can be many times slower than the rest: accept the
+			 * count only once a run near the target confirms it. */
+			if (tmax <= target * 2 || confirmed++ >= 3) {
+				iters = next;
+				break;
+			}
+			iters = next;
+			continue;
 		}
 		double grow = tmax > 0 ? target / tmax : 10.0;
 		grow = grow > 10.0 ? 10.0 : grow < 2.0 ? 2.0 : grow;

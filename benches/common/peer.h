@@ -1,0 +1,71 @@
+/*
+ * peer.h - the far end of a stream for socket and pipe pairs: a child process pinned to
+ * another core that drains (or hashes, or feeds) one file descriptor.
+ *
+ * A process, not a thread: it can die alone (a test kills it), and the sender then sees
+ * EPIPE/ECONNRESET and reports the error instead of hanging. The child dies with the
+ * benchmark (PR_SET_PDEATHSIG), stops at end of stream, and is bounded in bytes and
+ * time. The sender waits for the peer to have received everything it sent before a
+ * sample ends, so a sample's time covers delivery, not just the hand-over to a buffer.
+ */
+#ifndef PEER_H
+#define PEER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "zcbench.h"
+
+enum peer_mode {
+	PEER_DRAIN, /* read and discard, as cheaply as the descriptor allows */
+	PEER_HASH,  /* read into a buffer and XXH3 the whole stream (for verify) */
+	PEER_FEED,  /* write `buf` over and over until the reader closes (bounded) */
+};
+
+enum peer_fd_kind { PEER_TCP, PEER_UNIX, PEER_PIPE };
+
+struct peer_shared;
+
+struct peer {
+	pid_t pid;
+	int efd;                 /* eventfd: the child signals "target reached" */
+	struct peer_shared *sh;  /* shared counters */
+	uint64_t sent;           /* bytes the sender has handed over so far */
+	const char *drain_method;
+};
+
+/*
+ * Starts the child on fd (the parent closes its copy of fd afterwards: it belongs to the
+ * child). buf/len: the data PEER_FEED writes (must stay valid: the child has a copy).
+ */
+int peer_start(struct peer *p, int fd, enum peer_fd_kind kind, enum peer_mode mode,
+	       const void *buf, size_t len);
+/* Waits until the child has read p->sent bytes (drain/hash modes); error if it died or stalled. */
+int peer_sync(struct peer *p);
+/* Bytes the child has read or written so far. */
+uint64_t peer_count(const struct peer *p);
+/* Ends the child (after the caller closed its end): waits up to 5 s, then kills it.
+ * hash: the XXH3 of what a PEER_HASH child read; bytes: what it read or wrote (may be NULL). */
+int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes);
+
+/* A connected stream: TCP over 127.0.0.1 or an AF_UNIX socketpair. */
+int stream_connect(enum peer_fd_kind kind, int *a, int *b);
+/* One line on the socket buffer sizes as the kernel set them (autotuning left on). */
+void stream_record_buffers(int fd, const char *key);
+/* A pipe holding at least `size` bytes (F_SETPIPE_SZ); fds[0] reads, fds[1] writes. */
+int pipe_sized(int fds[2], size_t size);
+/* Writes all of buf (loops on short writes); ZC_ERROR with the reason, naming the peer. */
+int write_all(struct peer *p, int fd, const void *buf, size_t n);
+/* A message for an IO error on the sender side, with the peer's fate if it is gone. */
+void peer_io_error(struct peer *p, const char *what, int err);
+
+/*
+ * For verify: swaps a fresh stream of `kind` with a hashing peer into *fd and *p, runs
+ * run(state, iters), closes the stream, and gives back the XXH3 and byte count the peer
+ * saw; the benchmark's own stream and peer are restored afterwards.
+ */
+int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
+		    int (*run)(void *state, uint64_t iters), void *state, uint64_t iters,
+		    uint64_t *hash, uint64_t *bytes);
+
+#endif

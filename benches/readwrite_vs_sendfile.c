@@ -1,0 +1,161 @@
+/*
+ * readwrite_vs_sendfile - serve a file over a stream socket: read it into a buffer and
+ * write the buffer, or let the kernel send the page-cache pages (sendfile).
+ *
+ * baseline: pread(file, buf, chunk, off); write(sock, buf, chunk). 2 syscalls and 2
+ *           copies per chunk (page cache -> buf, buf -> socket buffer).
+ * zerocopy: sendfile(sock, file, &off, chunk). 1 syscall per chunk. Over TCP the pages
+ *           are referenced, not copied, on the send path (0 copies; loopback delivery then
+ *           copies on receive, which both sides share); over AF_UNIX sendfile goes
+ *           through a pipe and the socket copies once (declared 1).
+ *
+ * The file is the 4 MiB test file in page cache, sent chunk by chunk from offsets that
+ * wrap around. The peer (another core) drains: recv(MSG_TRUNC) for TCP, read() for
+ * AF_UNIX. Each sample ends when the peer has received everything.
+ *
+ * verify: each side sends the whole file once to a hashing peer; both streams' XXH3 equal
+ * the file's recorded XXH3 and their length equals the file's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+#define FILE_BYTES (4u << 20)
+
+struct state {
+	struct zc_testdata td;
+	enum peer_fd_kind kind;
+	size_t chunk;
+	off_t off;
+	int sock;
+	struct peer peer;
+	unsigned char *buf;
+};
+
+static int setup(void *st, const struct zc_param *p)
+{
+	struct state *s = st;
+	s->kind = (enum peer_fd_kind)p->arg;
+	s->chunk = p->bytes;
+	s->sock = -1;
+	s->td.fd = -1;
+	if (zc_testdata_open(FILE_BYTES, &s->td) != ZC_OK)
+		return ZC_ERROR;
+	if (!(s->buf = zc_buffer_alloc(s->chunk, 0))) {
+		zc_errorf("cannot allocate %zu bytes", s->chunk);
+		return ZC_ERROR;
+	}
+	int b;
+	if (stream_connect(s->kind, &s->sock, &b) != ZC_OK)
+		return ZC_ERROR;
+	stream_record_buffers(s->sock, s->kind == PEER_TCP ? "socket_buffers.tcp" : "socket_buffers.unix");
+	return peer_start(&s->peer, b, s->kind, PEER_DRAIN, NULL, 0);
+}
+
+static void teardown(void *st)
+{
+	struct state *s = st;
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->peer.sh)
+		peer_stop(&s->peer, NULL, NULL);
+	zc_buffer_free(s->buf, 0);
+	zc_testdata_close(&s->td);
+}
+
+static void advance(struct state *s)
+{
+	s->peer.sent += s->chunk;
+	s->off = (off_t)(((size_t)s->off + s->chunk) % FILE_BYTES);
+}
+
+static int readwrite_run(void *st, uint64_t iters)
+{
+	struct state *s = st;
+	for (uint64_t i = 0; i < iters; i++) {
+		ssize_t n = pread(s->td.fd, s->buf, s->chunk, s->off);
+		if (n != (ssize_t)s->chunk) {
+			zc_errorf("pread(%s) at %lld: %s", s->td.path, (long long)s->off,
+				  n < 0 ? strerror(errno) : "short read (file shrank?)");
+			return ZC_ERROR;
+		}
+		if (write_all(&s->peer, s->sock, s->buf, s->chunk) != ZC_OK)
+			return ZC_ERROR;
+		advance(s);
+	}
+	return peer_sync(&s->peer);
+}
+
+static int sendfile_run(void *st, uint64_t iters)
+{
+	struct state *s = st;
+	for (uint64_t i = 0; i < iters; i++) {
+		off_t o = s->off;
+		size_t left = s->chunk;
+		while (left) {
+			ssize_t n = sendfile(s->sock, s->td.fd, &o, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (n == 0)
+					zc_errorf("sendfile: %s ended at %lld (file shrank?)", s->td.path, (long long)o);
+				else
+					peer_io_error(&s->peer, "sendfile", errno);
+				return ZC_ERROR;
+			}
+			left -= (size_t)n;
+		}
+		advance(s);
+	}
+	return peer_sync(&s->peer);
+}
+
+static int verify(void *st)
+{
+	struct state *s = st;
+	int (*run[2])(void *, uint64_t) = {readwrite_run, sendfile_run};
+	for (int side = 0; side < 2; side++) {
+		uint64_t hash = 0, bytes = 0;
+		s->off = 0;
+		if (peer_verify_run(s->kind, &s->sock, &s->peer, run[side], s, FILE_BYTES / s->chunk,
+				    &hash, &bytes) != ZC_OK)
+			return ZC_ERROR;
+		if (bytes != FILE_BYTES || hash != s->td.xxh3) {
+			zc_errorf("%s side: peer got %llu bytes with XXH3 %016llx; the file is %u bytes, XXH3 %016llx",
+				  side ? "zerocopy" : "baseline", (unsigned long long)bytes,
+				  (unsigned long long)hash, FILE_BYTES, (unsigned long long)s->td.xxh3);
+			return ZC_ERROR;
+		}
+	}
+	return ZC_OK;
+}
+
+static const struct zc_param params[] = {
+	{"tcp_16KiB", 16 << 10, PEER_TCP, "loopback TCP, 16 KiB chunks of a 4 MiB warm file", 0},
+	{"tcp_64KiB", 64 << 10, PEER_TCP, "loopback TCP, 64 KiB chunks", 0},
+	{"tcp_1MiB", 1 << 20, PEER_TCP, "loopback TCP, 1 MiB chunks", 0},
+	{"unix_16KiB", 16 << 10, PEER_UNIX, "AF_UNIX stream, 16 KiB chunks", 0},
+	{"unix_64KiB", 64 << 10, PEER_UNIX, "AF_UNIX stream, 64 KiB chunks", 0},
+	{"unix_1MiB", 1 << 20, PEER_UNIX, "AF_UNIX stream, 1 MiB chunks", 0},
+};
+
+static const struct zc_pair readwrite_vs_sendfile = {
+	.name = "readwrite_vs_sendfile",
+	.summary = "file -> socket: pread + write through a buffer vs sendfile",
+	.params = params,
+	.nparams = sizeof params / sizeof params[0],
+	.state_size = sizeof(struct state),
+	.setup = setup,
+	.side = {
+		{.desc = "pread(file, buf, chunk); write(sock, buf, chunk)", .copies_per_iter = 2, .run = readwrite_run},
+		{.desc = "sendfile(sock, file, &off, chunk)", .copies_per_iter = 0, .run = sendfile_run},
+	},
+	.verify = verify,
+	.teardown = teardown,
+};
+
+ZC_REGISTER(readwrite_vs_sendfile)

@@ -1,0 +1,205 @@
+/*
+ * recvsend_vs_splice - a forwarding proxy, socket A -> socket B: receive into a user
+ * buffer and send it on, or splice A into a pipe and the pipe into B.
+ *
+ * baseline: recv(A, buf, chunk, MSG_WAITALL); write(B, buf, chunk). 2 syscalls and 2
+ *           copies per chunk (socket -> buf -> socket).
+ * zerocopy: splice(A -> pipe); splice(pipe -> B), repeated until a chunk has gone through.
+ *           2 syscalls per chunk when each splice moves the whole chunk, more when the
+ *           socket holds less than a chunk at that moment (the counters show how many).
+ *           The pages move by reference: 0 copies on the proxy.
+ *
+ * A feeder process (another core) writes an endless stream into A; a drain process
+ * reads B. Each sample ends when the drain has received everything forwarded.
+ *
+ * verify: each side forwards the 4 MiB test file, fed once into a fresh A, to a hashing
+ * peer on a fresh B: 4 MiB arrive with the file's recorded XXH3.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "peer.h"
+
+#define STREAM_BYTES (4u << 20)
+
+struct state {
+	enum peer_fd_kind kind;
+	size_t chunk;
+	int a, b;                  /* the proxy's ends: reads a, writes b */
+	int pipe[2];
+	struct peer feeder, drain;
+	unsigned char *buf;
+	unsigned char *data;       /* the 4 MiB test file, fed into A */
+	struct zc_testdata td;
+};
+
+static int open_streams(struct state *s, enum peer_mode sink)
+{
+	int far_a, far_b;
+	if (stream_connect(s->kind, &far_a, &s->a) != ZC_OK)
+		return ZC_ERROR;
+	if (peer_start(&s->feeder, far_a, s->kind, PEER_FEED, s->data, STREAM_BYTES) != ZC_OK)
+		return ZC_ERROR;
+	if (stream_connect(s->kind, &s->b, &far_b) != ZC_OK)
+		return ZC_ERROR;
+	return peer_start(&s->drain, far_b, s->kind, sink, NULL, 0);
+}
+
+static int close_streams(struct state *s, uint64_t *hash, uint64_t *bytes)
+{
+	int rc = ZC_OK;
+	if (s->a >= 0)
+		close(s->a); /* the feeder's next write fails with EPIPE: it stops */
+	if (s->b >= 0)
+		close(s->b); /* the drain sees end of stream */
+	s->a = s->b = -1;
+	if (s->feeder.sh && peer_stop(&s->feeder, NULL, NULL) != ZC_OK)
+		rc = ZC_ERROR;
+	if (s->drain.sh && peer_stop(&s->drain, hash, bytes) != ZC_OK)
+		rc = ZC_ERROR;
+	return rc;
+}
+
+static int setup(void *st, const struct zc_param *p)
+{
+	struct state *s = st;
+	s->kind = (enum peer_fd_kind)p->arg;
+	s->chunk = p->bytes;
+	s->a = s->b = s->pipe[0] = s->pipe[1] = -1;
+	if (zc_testdata_open(STREAM_BYTES, &s->td) != ZC_OK)
+		return ZC_ERROR;
+	s->buf = zc_buffer_alloc(s->chunk, 0);
+	s->data = zc_buffer_alloc(STREAM_BYTES, 0);
+	if (!s->buf || !s->data) {
+		zc_errorf("cannot allocate buffers");
+		return ZC_ERROR;
+	}
+	if (pread(s->td.fd, s->data, STREAM_BYTES, 0) != (ssize_t)STREAM_BYTES) {
+		zc_errorf("cannot read %s", s->td.path);
+		return ZC_ERROR;
+	}
+	if (pipe_sized(s->pipe, s->chunk) != ZC_OK)
+		return ZC_ERROR;
+	return open_streams(s, PEER_DRAIN);
+}
+
+static void teardown(void *st)
+{
+	struct state *s = st;
+	close_streams(s, NULL, NULL);
+	for (int i = 0; i < 2; i++)
+		if (s->pipe[i] >= 0)
+			close(s->pipe[i]);
+	zc_buffer_free(s->buf, 0);
+	zc_buffer_free(s->data, 0);
+	zc_testdata_close(&s->td);
+}
+
+static int recvsend_run(void *st, uint64_t iters)
+{
+	struct state *s = st;
+	for (uint64_t i = 0; i < iters; i++) {
+		ssize_t n = recv(s->a, s->buf, s->chunk, MSG_WAITALL);
+		if (n != (ssize_t)s->chunk) {
+			if (n < 0)
+				peer_io_error(&s->feeder, "recv", errno);
+			else
+				zc_errorf("recv: the feeder's stream ended after %zd of %zu bytes", n, s->chunk);
+			return ZC_ERROR;
+		}
+		if (write_all(&s->drain, s->b, s->buf, s->chunk) != ZC_OK)
+			return ZC_ERROR;
+		s->drain.sent += s->chunk;
+	}
+	return peer_sync(&s->drain);
+}
+
+static int splice_run(void *st, uint64_t iters)
+{
+	struct state *s = st;
+	for (uint64_t i = 0; i < iters; i++) {
+		size_t left = s->chunk;
+		while (left) {
+			/* SPLICE_F_MOVE is a no-op since Linux 2.6.21; pages move by reference anyway. */
+			ssize_t in = splice(s->a, NULL, s->pipe[1], NULL, left, 0);
+			if (in <= 0) {
+				if (in < 0 && errno == EINTR)
+					continue;
+				if (in < 0)
+					peer_io_error(&s->feeder, "splice from the socket", errno);
+				else
+					zc_errorf("splice: the feeder's stream ended");
+				return ZC_ERROR;
+			}
+			for (ssize_t out = 0; out < in;) {
+				/* No SPLICE_F_MORE: it corks TCP, and the last chunk of a sample would wait
+				 * ~200 ms for a timer. */
+				ssize_t k = splice(s->pipe[0], NULL, s->b, NULL, (size_t)(in - out), 0);
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k <= 0) {
+					peer_io_error(&s->drain, "splice to the socket", k < 0 ? errno : EPIPE);
+					return ZC_ERROR;
+				}
+				out += k;
+			}
+			left -= (size_t)in;
+		}
+		s->drain.sent += s->chunk;
+	}
+	return peer_sync(&s->drain);
+}
+
+static int verify(void *st)
+{
+	struct state *s = st;
+	int (*run[2])(void *, uint64_t) = {recvsend_run, splice_run};
+	for (int side = 0; side < 2; side++) {
+		int a = s->a, b = s->b;
+		struct peer f = s->feeder, d = s->drain;
+		uint64_t hash = 0, bytes = 0;
+		int rc = open_streams(s, PEER_HASH);
+		if (rc == ZC_OK)
+			rc = run[side](s, STREAM_BYTES / s->chunk);
+		if (close_streams(s, &hash, &bytes) != ZC_OK)
+			rc = ZC_ERROR;
+		s->a = a, s->b = b, s->feeder = f, s->drain = d;
+		if (rc != ZC_OK)
+			return ZC_ERROR;
+		if (bytes != STREAM_BYTES || hash != s->td.xxh3) {
+			zc_errorf("%s side: B got %llu bytes, XXH3 %016llx; A was fed %u bytes, XXH3 %016llx",
+				  side ? "zerocopy" : "baseline", (unsigned long long)bytes,
+				  (unsigned long long)hash, STREAM_BYTES, (unsigned long long)s->td.xxh3);
+			return ZC_ERROR;
+		}
+	}
+	return ZC_OK;
+}
+
+static const struct zc_param params[] = {
+	{"tcp_16KiB", 16 << 10, PEER_TCP, "loopback TCP in and out, 16 KiB chunks", 0},
+	{"tcp_64KiB", 64 << 10, PEER_TCP, "loopback TCP, 64 KiB chunks", 0},
+	{"tcp_1MiB", 1 << 20, PEER_TCP, "loopback TCP, 1 MiB chunks (pipe sized to 1 MiB)", 0},
+	{"unix_64KiB", 64 << 10, PEER_UNIX, "AF_UNIX stream in and out, 64 KiB chunks", 0},
+};
+
+static const struct zc_pair recvsend_vs_splice = {
+	.name = "recvsend_vs_splice",
+	.summary = "proxy socket A -> socket B: recv + send through a buffer vs splice through a pipe",
+	.params = params,
+	.nparams = sizeof params / sizeof params[0],
+	.state_size = sizeof(struct state),
+	.setup = setup,
+	.side = {
+		{.desc = "recv(A, buf, chunk, MSG_WAITALL); write(B, buf, chunk)", .copies_per_iter = 2, .run = recvsend_run},
+		{.desc = "splice(A -> pipe); splice(pipe -> B)", .copies_per_iter = 0, .run = splice_run},
+	},
+	.verify = verify,
+	.teardown = teardown,
+};
+
+ZC_REGISTER(recvsend_vs_splice)

@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# Socket, pipe and file-copy pairs end to end: every pair runs and verifies, syscall counts
+# match the model, a damaged or short stream fails verify, and a peer killed mid-run ends
+# its pair with an error entry while the suite goes on. Every run here is bounded by
+# `timeout`; none depends on this machine's speed.
+bats_require_minimum_version 1.5.0
+load helpers
+
+STREAMS='^(readwrite_vs_sendfile|recvsend_vs_splice|write_twice_vs_tee|write_vs_vmsplice|readwrite_vs_copy_file_range|send_vs_msg_zerocopy|syscall_vs_io_uring)/'
+
+setup_file() {
+  load helpers
+  export QUICK=$BATS_FILE_TMPDIR/quick.json MODEL=$BATS_FILE_TMPDIR/model.json
+  timeout 300 "$ZCBENCH" --quick --format none --out "$QUICK" --filter "$STREAMS" 2>/dev/null || true
+  # Enough iterations per sample that the once-per-sample sync with the peer is noise.
+  timeout 300 "$ZCBENCH" --min-time 0.05 --repetitions 6 --format none --out "$MODEL" --filter \
+    'sendfile/(tcp|unix)_64KiB|splice/tcp_64KiB|tee/64KiB|vmsplice/64KiB|copy_file_range/64KiB|msg_zerocopy/tcp_64KiB|io_uring/4KiB_x8' \
+    2>/dev/null || true
+}
+
+per_iter() { # per_iter <benchmark name>: median syscalls per iteration, rounded
+  jq -r --arg n "$1_median" '.benchmarks[] | select(.name==$n) | .syscalls_per_iter | round' "$MODEL"
+}
+
+@test "every stream pair runs under --quick, is verified, and the JSON is valid" {
+  validate_result "$QUICK"
+  jq -e '[.pairs[] | .name] | unique | length == 7' "$QUICK"
+  jq -e '.pairs | all(.status == "ok" or .status == "skipped")' "$QUICK"
+  jq -e '[.pairs[] | select(.status == "ok")] | all(.verified)' "$QUICK"
+  jq -e '[.benchmarks[] | select(.run_type == "iteration" and (.error_occurred | not) and (.skipped | not))] | all(.cpu_ns_per_byte > 0)' "$QUICK"
+}
+
+@test "measured syscalls per chunk match the model" {
+  [[ $(jq -r '.context.counters["raw_syscalls:sys_enter"]' "$MODEL") == ok ]] || skip "syscall tracepoint unavailable"
+  [ "$(per_iter readwrite_vs_sendfile/baseline/tcp_64KiB)" = 2 ]   # read + write
+  [ "$(per_iter readwrite_vs_sendfile/zerocopy/tcp_64KiB)" = 1 ]   # sendfile
+  [ "$(per_iter readwrite_vs_sendfile/zerocopy/unix_64KiB)" = 1 ]
+  [ "$(per_iter recvsend_vs_splice/baseline/tcp_64KiB)" = 2 ]      # recv + send
+  [ "$(per_iter recvsend_vs_splice/zerocopy/tcp_64KiB)" -ge 2 ]    # splice in + out, more if partial
+  [ "$(per_iter write_twice_vs_tee/baseline/64KiB)" = 2 ]
+  [ "$(per_iter write_twice_vs_tee/zerocopy/64KiB)" = 3 ]          # write + tee + splice
+  [ "$(per_iter write_vs_vmsplice/baseline/64KiB)" = 1 ]
+  [ "$(per_iter write_vs_vmsplice/zerocopy/64KiB)" = 1 ]
+  [ "$(per_iter readwrite_vs_copy_file_range/baseline/64KiB)" = 2 ]
+  [ "$(per_iter readwrite_vs_copy_file_range/zerocopy/64KiB)" = 1 ]
+  [ "$(per_iter send_vs_msg_zerocopy/baseline/tcp_64KiB)" = 1 ]
+  if jq -e '.pairs[] | select(.name == "syscall_vs_io_uring" and .status == "ok")' "$MODEL" >/dev/null; then
+    [ "$(per_iter syscall_vs_io_uring/baseline/4KiB_x8)" = 8 ]
+    [ "$(per_iter syscall_vs_io_uring/zerocopy/4KiB_x8)" = 1 ]
+  fi
+}
+
+@test "MSG_ZEROCOPY records how many sends the kernel copied anyway" {
+  jq -e '.context["msg_zerocopy.tcp_64KiB"] | test("^[0-9]+ zero-copy sends completed; [0-9]+ reported SO_EE_CODE_ZEROCOPY_COPIED")' "$MODEL"
+  jq -e '.context["copy_file_range.filesystem"] | test("ext4|tmpfs|xfs|btrfs|overlayfs|other")' "$MODEL"
+  jq -e '.context["socket_buffers.tcp"] | test("autotuning")' "$MODEL"
+}
+
+@test "a corrupted stream fails every stream pair's verify" {
+  out=$BATS_TEST_TMPDIR/corrupt.json
+  run -1 env ZCBENCH_PEER_FAULT=corrupt timeout 300 "$ZCBENCH" --quick --format none --out "$out" \
+    --filter 'sendfile/tcp_64KiB|splice/tcp_64KiB|tee/64KiB|vmsplice/64KiB|msg_zerocopy/tcp_64KiB'
+  jq -e '[.pairs[] | .status] == ["error","error","error","error","error"]' "$out"
+  jq -e '.pairs | all(.message | test("verify failed.*XXH3"))' "$out"
+}
+
+@test "a short stream fails every stream pair's verify, without hanging" {
+  out=$BATS_TEST_TMPDIR/short.json
+  run -1 env ZCBENCH_PEER_FAULT=short ZCBENCH_PEER_STALL_S=1 timeout 300 "$ZCBENCH" --quick --format none --out "$out" \
+    --filter 'sendfile/unix_64KiB|splice/unix_64KiB|tee/16KiB|vmsplice/16KiB|msg_zerocopy/tcp_4KiB'
+  jq -e '.pairs | length == 5 and all(.status == "error" and (.message | test("verify failed")))' "$out"
+}
+
+@test "a peer killed mid-run: an error entry, no hang, no leftover process, the suite goes on" {
+  out=$BATS_TEST_TMPDIR/killed.json
+  "$ZCBENCH" --min-time 0.5 --repetitions 6 --format none --out "$out" \
+    --filter '^write_vs_vmsplice/(64KiB|1MiB)$' 2>"$BATS_TEST_TMPDIR/err" &
+  pid=$!
+  # Wait for the first pair's peer, then kill it.
+  for _ in $(seq 100); do
+    kids=$(pgrep -P "$pid" || true)
+    [[ -n $kids ]] && break
+    sleep 0.1
+  done
+  [[ -n $kids ]]
+  sleep 0.5
+  kill -9 $kids
+  rc=0
+  timeout 120 tail --pid="$pid" -f /dev/null || rc=$?
+  [ "$rc" -eq 0 ]   # zcbench ended by itself, well inside the bound
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 1 ]   # a pair failed
+  jq -e '.pairs[0].status == "error" and (.pairs[0].message | test("signal 9|Broken pipe|peer"))' "$out"
+  jq -e '.pairs[1].status == "ok" and .pairs[1].verified' "$out"
+  jq -e '[.benchmarks[] | select(.error_occurred)] | length == 2' "$out"
+  [ -z "$(pgrep -P "$pid" || true)" ]
+}
