@@ -31,7 +31,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: report crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -80,6 +80,22 @@ bench-sweep:
 report: check-deps
 	@scripts/report
 
+# Machine state for benchmarking (root): governor, boost, THP=$(THP) if given; and back.
+tune: all
+	@$(BUILD)/zcbench --tune $(if $(THP),--thp $(THP))
+tune-reset: all
+	@$(BUILD)/zcbench --tune-reset
+
+# memcheck over the unit tests and a small quick run (one param of each pair).
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+valgrind: all $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
+	@echo "== valgrind zcbench --quick (one param per pair)"
+	@$(VALGRIND) $(BUILD)/zcbench --aslr --quick --format none --filter \
+	  'copy_vs_slice/64KiB_fresh|/4KiB_warm_kept$$|sendfile/unix_64KiB|splice/unix_64KiB|tee/16KiB|vmsplice/16KiB|copy_file_range/64KiB|msg_zerocopy/tcp_64KiB|io_uring/4KiB_x8' \
+	  2>$(BUILD)/valgrind-zcbench.log || { cat $(BUILD)/valgrind-zcbench.log; exit 1; }
+	@grep -c '^\[' $(BUILD)/valgrind-zcbench.log | sed 's/^/   pair params run clean under memcheck: /'
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
@@ -99,7 +115,7 @@ check:
 	  --std=c11 -Iharness harness benches tests/unit
 
 test: check-deps
-	$(MAKE) --no-print-directory unit bats asan check
+	@scripts/run-tests
 
 # The same 64 KiB memcpy timed by Google Benchmark and by zcbench, side by side.
 $(BUILD)/gbench_memcpy: tests/crosscheck/gbench_memcpy.cc

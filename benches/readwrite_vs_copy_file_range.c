@@ -9,8 +9,8 @@
  *           may share the extents instead (a reflink, 0 copies). The filesystem is
  *           recorded in the context, so a result says which of the two it measured.
  *
- * Source: the 4 MiB test file, warm; destination: a 4 MiB file next to it, rewritten in
- * place chunk by chunk (offsets wrap around), removed at teardown.
+ * Source: the 4 MiB test file, warm; destination: a 4 MiB file next to it (unlinked as soon
+ * as it is open), rewritten in place chunk by chunk (offsets wrap around).
  * verify: each side copies the whole file into a zeroed destination; its XXH3 equals the
  * source's recorded XXH3.
  */
@@ -42,7 +42,10 @@ static int setup(void *st, const struct zc_param *p)
 	if (zc_testdata_open(FILE_BYTES, &s->td) != ZC_OK)
 		return ZC_ERROR;
 	snprintf(s->dst_path, sizeof s->dst_path, "%s.copy-%ld", s->td.path, (long)getpid());
-	s->dst = open(s->dst_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	s->dst = open(s->dst_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* Unlinked at once: nothing is left behind, whatever stops the run. */
+	if (s->dst >= 0)
+		unlink(s->dst_path);
 	if (s->dst < 0 || ftruncate(s->dst, FILE_BYTES) != 0) {
 		zc_errorf("cannot create %s: %s", s->dst_path, strerror(errno));
 		return ZC_ERROR;
@@ -61,10 +64,8 @@ static int setup(void *st, const struct zc_param *p)
 static void teardown(void *st)
 {
 	struct state *s = st;
-	if (s->dst >= 0) {
+	if (s->dst >= 0)
 		close(s->dst);
-		unlink(s->dst_path);
-	}
 	zc_buffer_free(s->buf, 0);
 	zc_testdata_close(&s->td);
 }

@@ -15,7 +15,13 @@ void zc_usage(FILE *f)
 	      "  --list              list pairs and params, then exit\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
-	      "  --repetitions N     rounds per pair, 6..100000 (default 10; 6 with --quick)\n"
+	      "  --repetitions N     rounds per pair, 6..100000 (default 10; 6 with --quick);\n"
+	      "  --min-rounds N      the same\n"
+	      "  --max-rounds N      add rounds, two at a time, until the ratio's 95%% interval is\n"
+	      "                      within --target-ci (default 2%%) or --pair-time (default 60 s)\n"
+	      "                      runs out, up to N rounds (default: no rounds added)\n"
+	      "  --target-ci PCT     see --max-rounds\n"
+	      "  --pair-time SECONDS see --max-rounds\n"
 	      "  --min-time SECONDS  target time of one sample, 0.0001..60 (default 0.1)\n"
 	      "  --out FILE          write the JSON result to FILE (atomic; never overwrites)\n"
 	      "  --format FMT        stdout: table (default), benchstat (Go text format), none\n"
@@ -23,6 +29,12 @@ void zc_usage(FILE *f)
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
 	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
 	      "                      (sweep sizes only with --sweep)\n"
+	      "  --tune              (root) governor performance, boost off, THP as --thp says;\n"
+	      "                      saves what was there first, then exits\n"
+	      "  --tune-reset        restore the state saved by --tune, then exit\n"
+	      "  --thp MODE          with --tune: always, madvise or never\n"
+	      "  --aslr              keep ASLR on (by default the run re-executes itself with\n"
+	      "                      ASLR off for its own process only)\n"
 	      "  --help              this text\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -39,6 +51,10 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"format", required_argument, 0, 'F'},   {"quick", no_argument, 0, 'q'},
 		{"sweep", no_argument, 0, 's'},	       {"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},	       {"make-testdata", no_argument, 0, 'M'},
+		{"tune", no_argument, 0, 'T'},	       {"tune-reset", no_argument, 0, 'U'},
+		{"thp", required_argument, 0, 'H'},	       {"aslr", no_argument, 0, 'A'},
+		{"min-rounds", required_argument, 0, 'r'}, {"max-rounds", required_argument, 0, 'X'},
+		{"target-ci", required_argument, 0, 'C'},  {"pair-time", required_argument, 0, 'P'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -60,6 +76,36 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
 		case 'M': o->make_testdata = 1; break;
+		case 'T': o->tune = 1; break;
+		case 'U': o->tune_reset = 1; break;
+		case 'A': o->keep_aslr = 1; break;
+		case 'H':
+			if (strcmp(optarg, "always") && strcmp(optarg, "madvise") && strcmp(optarg, "never")) {
+				snprintf(err, errlen, "--thp: '%s' is not one of always, madvise, never", optarg);
+				return 2;
+			}
+			o->thp = optarg;
+			break;
+		case 'X':
+			if (zc_parse_long(optarg, 6, 100000, &lv) != 0) {
+				snprintf(err, errlen, "--max-rounds: '%s' is not an integer in 6..100000", optarg);
+				return 2;
+			}
+			o->max_rounds = (int)lv;
+			break;
+		case 'C':
+			if (zc_parse_double(optarg, 0.01, 100, &o->target_ci) != 0) {
+				snprintf(err, errlen, "--target-ci: '%s' is not a percentage in 0.01..100", optarg);
+				return 2;
+			}
+			o->target_ci /= 100;
+			break;
+		case 'P':
+			if (zc_parse_double(optarg, 0.1, 86400, &o->pair_time) != 0) {
+				snprintf(err, errlen, "--pair-time: '%s' is not a number of seconds in 0.1..86400", optarg);
+				return 2;
+			}
+			break;
 		case 'f': o->filter = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'c':
@@ -125,6 +171,17 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 	}
 	if (o->repetitions < 0)
 		o->repetitions = o->quick ? 6 : 10;
+	if (o->max_rounds == 0)
+		o->max_rounds = o->repetitions;
+	if (o->max_rounds < o->repetitions) {
+		snprintf(err, errlen, "--max-rounds %d is below --repetitions/--min-rounds %d", o->max_rounds,
+			 o->repetitions);
+		return 2;
+	}
+	if (o->target_ci == 0)
+		o->target_ci = 0.02;
+	if (o->pair_time == 0)
+		o->pair_time = 60;
 	if (o->min_time < 0)
 		o->min_time = o->quick ? 0.002 : 0.1;
 	return 0;

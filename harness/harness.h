@@ -30,6 +30,11 @@ enum zc_format { ZC_FMT_TABLE, ZC_FMT_BENCHSTAT, ZC_FMT_NONE };
 
 struct zc_options {
 	int list, help, version, quick, sweep, make_testdata;
+	int tune, tune_reset, keep_aslr;
+	const char *thp;     /* --thp: THP mode for --tune */
+	int max_rounds;      /* adaptive rounds up to this many (default: repetitions) */
+	double target_ci;    /* stop adding rounds once the ratio interval is within +-this (fraction) */
+	double pair_time;    /* seconds a pair may spend on adaptive rounds */
 	int cpu;             /* -1: the last allowed core */
 	int repetitions;     /* rounds; each round runs both sides once */
 	double min_time;     /* seconds per sample */
@@ -82,15 +87,27 @@ struct zc_pair_result {
 	struct zc_side_result side[ZC_NSIDES];
 	double *ratio;         /* per round: t_baseline / t_zerocopy */
 	struct zc_summary ratio_summary;
-	const char *verdict;
+	const char *verdict;      /* faster, slower, same, unstable or unknown */
+	const char *raw_verdict;  /* the interval's verdict before the stability check */
+	double half_ratio[2];     /* median ratio of the first and of the second half of the rounds */
+	double ci_width;          /* relative half-width of the ratio interval */
+	int held;                 /* the verdict holds in both halves */
+	char stability[160];      /* why a pair is unstable ("" if it is not) */
 	int verified;
 };
 
 struct zc_run_config {
-	int repetitions;
+	int repetitions;   /* rounds at least */
 	double min_time;
-	int quiet; /* no progress on stderr */
+	int quiet;         /* no progress on stderr */
+	int max_rounds;    /* adaptive: add rounds (two at a time) up to this many */
+	double target_ci;  /* ... until the ratio interval is within +-target_ci of the median */
+	double pair_time;  /* ... or this many seconds have gone into the rounds */
 };
+
+/* A verdict "same" with an interval wider than this (relative half-width) cannot tell
+ * "no difference" from a real one: it is reported as unstable. */
+#define ZC_SAME_MAX_WIDTH 0.10
 
 struct zc_run {
 	struct zc_pair_result *results;
@@ -160,6 +177,13 @@ int zc_recipe_sizes(size_t *bytes, int *sweep, int max);
 /* Recomputes a recipe entry's checksums from its seed, without touching the disk. */
 int zc_recipe_digest(const struct zc_recipe *r, uint64_t *xxh3, unsigned char sha256[32]);
 void zc_fstype(int fd, char *out, size_t len);
+
+/* ---- tune.c ---- */
+const char *zc_tune_state_path(void);
+int zc_tune(const char *thp);
+int zc_tune_reset(void);
+/* Verdict stability from the per-round ratios (fills verdict, raw_verdict, half_ratio...). */
+void zc_stability(struct zc_pair_result *r);
 
 /* ---- pin.c ---- */
 /* Picks and pins the core (-1: last allowed). Returns the core, or -1 with a message. */

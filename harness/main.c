@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <regex.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,24 @@ static int make_testdata(const struct zc_options *o)
 	return 0;
 }
 
+/*
+ * ASLR off for this process only, as Google Benchmark can: set ADDR_NO_RANDOMIZE and
+ * re-execute, so that buffer addresses (and their relative alignment) are the same from
+ * run to run. Where personality() is refused (a seccomp filter), the run goes on with
+ * ASLR and says so in the context.
+ */
+static void without_aslr(const struct zc_options *o, char **argv)
+{
+	int pers = personality(0xffffffff);
+	if (o->keep_aslr || pers == -1 || (pers & ADDR_NO_RANDOMIZE))
+		return;
+	if (personality((unsigned long)pers | ADDR_NO_RANDOMIZE) == -1)
+		return;
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	personality((unsigned long)pers); /* exec failed: carry on as we were */
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -90,6 +109,11 @@ int main(int argc, char **argv)
 	}
 	if (o.make_testdata)
 		return make_testdata(&o);
+	if (o.tune)
+		return zc_tune(o.thp);
+	if (o.tune_reset)
+		return zc_tune_reset();
+	without_aslr(&o, argv);
 
 	regex_t re;
 	if (o.filter && regcomp(&re, o.filter, REG_EXTENDED | REG_NOSUB) != 0)
@@ -144,7 +168,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < run.nwarnings; i++)
 		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
 
-	struct zc_run_config cfg = {.repetitions = o.repetitions, .min_time = o.min_time};
+	struct zc_run_config cfg = {.repetitions = o.repetitions, .min_time = o.min_time,
+				    .max_rounds = o.max_rounds, .target_ci = o.target_ci,
+				    .pair_time = o.pair_time};
 	if (o.format == ZC_FMT_TABLE) {
 		printf("zcbench %s: %zu pair/params, %d rounds ABBA, min-time %gs, pinned to cpu%d\n",
 		       ZC_VERSION, total, o.repetitions, o.min_time, cpu);
@@ -191,6 +217,11 @@ int main(int argc, char **argv)
 		/* Context entries from benches (implementation choices, test data) and warnings. */
 		for (size_t i = 0; i < zc_context_count(); i++)
 			json_object_set_new(ctx, zc_context_key(i), json_string(zc_context_value(i)));
+		int pers = personality(0xffffffff);
+		json_object_set_new(ctx, "aslr_process",
+				    json_string(pers != -1 && (pers & ADDR_NO_RANDOMIZE)
+							? "off for this process (personality ADDR_NO_RANDOMIZE, re-executed)"
+							: "on (--aslr, or personality refused)"));
 		json_t *w = json_array();
 		for (size_t i = 0; i < run.nwarnings; i++)
 			json_array_append_new(w, json_string(run.warnings[i]));

@@ -184,6 +184,14 @@ static json_t *pair_entry(const struct zc_pair_result *r)
 	json_object_set_new(e, "ratio_ci_high", ok ? zc_json_number(q->ci_high) : json_null());
 	json_object_set_new(e, "ratio_ci_level", ok ? zc_json_number(q->ci_level) : json_null());
 	json_object_set_new(e, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
+	json_object_set_new(e, "raw_verdict", json_string(ok ? r->raw_verdict : status_name(r->status)));
+	json_t *st = json_object();
+	json_object_set_new(st, "first_half_ratio", ok ? zc_json_number(r->half_ratio[0]) : json_null());
+	json_object_set_new(st, "second_half_ratio", ok ? zc_json_number(r->half_ratio[1]) : json_null());
+	json_object_set_new(st, "held", json_boolean(ok && r->held));
+	json_object_set_new(st, "ci_half_width", ok ? zc_json_number(r->ci_width) : json_null());
+	json_object_set_new(st, "reason", ok && r->stability[0] ? json_string(r->stability) : json_null());
+	json_object_set_new(e, "stability", st);
 	json_object_set_new(e, "rounds", json_integer((json_int_t)r->rounds));
 	json_object_set_new(e, "iterations", json_integer((json_int_t)r->iterations));
 	json_object_set_new(e, "bytes_per_iter", json_integer((json_int_t)r->param->bytes));
@@ -289,6 +297,8 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 	fprintf(f, "%-44s ratio %.3fx  95%% CI [%.3f, %.3f]  %s  (%zu rounds x %llu iters)\n", "",
 		q->median, q->ci_low, q->ci_high, r->verdict, r->rounds,
 		(unsigned long long)r->iterations);
+	if (r->stability[0])
+		fprintf(f, "%-44s unstable: %s\n", "", r->stability);
 }
 
 /* ---- Go benchmark text format ---- */

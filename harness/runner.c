@@ -173,7 +173,8 @@ static void summarize_side(struct zc_counters *ctr, struct zc_side_result *s, ui
 static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 		       const struct zc_pair *p, void *state, struct zc_pair_result *r)
 {
-	size_t n = (size_t)cfg->repetitions;
+	size_t n = (size_t)(cfg->max_rounds > cfg->repetitions ? cfg->max_rounds : cfg->repetitions);
+	size_t min_rounds = (size_t)cfg->repetitions;
 	uint64_t tot[ZC_NSIDES][ZC_NCOUNTERS] = {{0}};
 	int have[ZC_NCOUNTERS];
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
@@ -193,7 +194,17 @@ static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 			return;
 		}
 	}
+	double t_start = zc_now_ns();
 	for (size_t k = 0; k < n; k++) {
+		/* Adaptive rounds: past the minimum, stop at an even count (whole ABBA blocks)
+		 * once the ratio's interval is narrow enough or the pair's time is spent. */
+		if (k >= min_rounds && k % 2 == 0) {
+			struct zc_summary q;
+			zc_summarize(r->ratio, k, &q);
+			double w = fmax(q.ci_high / q.median - 1, 1 - q.ci_low / q.median);
+			if ((isfinite(w) && w <= cfg->target_ci) || (zc_now_ns() - t_start) * 1e-9 > cfg->pair_time)
+				break;
+		}
 		int order[2] = {k % 2 ? 1 : 0, k % 2 ? 0 : 1};
 		for (int j = 0; j < 2; j++) {
 			int s = order[j];
@@ -232,8 +243,39 @@ static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 	for (int s = 0; s < ZC_NSIDES; s++)
 		summarize_side(ctr, &r->side[s], r->iterations, tot[s], have);
 	zc_summarize(r->ratio, r->rounds, &r->ratio_summary);
-	r->verdict = zc_verdict(r->ratio_summary.ci_low, r->ratio_summary.ci_high);
+	zc_stability(r);
 	r->status = ZC_ST_OK;
+}
+
+void zc_stability(struct zc_pair_result *r)
+{
+	const struct zc_summary *q = &r->ratio_summary;
+	size_t h = r->rounds / 2;
+	r->raw_verdict = zc_verdict(q->ci_low, q->ci_high);
+	r->verdict = r->raw_verdict;
+	r->stability[0] = '\0';
+	r->half_ratio[0] = zc_median(r->ratio, h);
+	r->half_ratio[1] = zc_median(r->ratio + (r->rounds - h), h);
+	r->ci_width = fmax(q->ci_high / q->median - 1, 1 - q->ci_low / q->median);
+	if (strcmp(r->raw_verdict, "unknown") == 0)
+		return;
+	/* Held: each half of the rounds, on its own, leans the way the whole run says. */
+	if (strcmp(r->raw_verdict, "faster") == 0)
+		r->held = r->half_ratio[0] > 1 && r->half_ratio[1] > 1;
+	else if (strcmp(r->raw_verdict, "slower") == 0)
+		r->held = r->half_ratio[0] < 1 && r->half_ratio[1] < 1;
+	else
+		r->held = 1;
+	if (!r->held)
+		snprintf(r->stability, sizeof r->stability,
+			 "verdict did not hold: first half of the rounds %.3fx, second half %.3fx", r->half_ratio[0],
+			 r->half_ratio[1]);
+	else if (strcmp(r->raw_verdict, "same") == 0 && r->ci_width > ZC_SAME_MAX_WIDTH)
+		snprintf(r->stability, sizeof r->stability,
+			 "interval +-%.0f%% too wide to call 'same' (limit +-%.0f%%): more rounds (--max-rounds) or a quieter machine",
+			 r->ci_width * 100, ZC_SAME_MAX_WIDTH * 100);
+	if (r->stability[0])
+		r->verdict = "unstable";
 }
 
 void zc_run_pair(const struct zc_run_config *cfg, struct zc_counters *ctr,
@@ -242,7 +284,7 @@ void zc_run_pair(const struct zc_run_config *cfg, struct zc_counters *ctr,
 	memset(r, 0, sizeof *r);
 	r->pair = p;
 	r->param = param;
-	r->verdict = "unknown";
+	r->verdict = r->raw_verdict = "unknown";
 	r->status = ZC_ST_ERROR;
 
 	void *state = calloc(1, p->state_size ? p->state_size : 1);

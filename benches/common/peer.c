@@ -96,6 +96,10 @@ static void child_read(int fd, enum peer_fd_kind kind, enum peer_mode mode,
 		advance(sh, efd, (uint64_t)n);
 	}
 	sh->hash = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	free(buf);
+	if (devnull >= 0)
+		close(devnull);
 }
 
 static void child_feed(int fd, const unsigned char *buf, size_t len, struct peer_shared *sh, int efd)

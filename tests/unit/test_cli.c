@@ -60,6 +60,8 @@ static void test_refused(void **st)
 		{"--min-time", "-1"},	  {"--min-time", "nan"},    {"--min-time", "inf"},
 		{"--min-time", "61"},	  {"--format", "xml"},	     {"--filter", "("},
 		{"--bogus", NULL},	  {"stray", NULL},	     {"--cpu", NULL},
+		{"--thp", "sometimes"},	  {"--max-rounds", "5"},    {"--target-ci", "0"},
+		{"--pair-time", "-3"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct zc_options o;

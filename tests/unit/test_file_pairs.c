@@ -136,8 +136,10 @@ static void test_verify_catches_corruption(void **st)
 			free(state);
 			continue;
 		}
-		assert_int_equal(rc, ZC_OK);
-		assert_int_equal(p->verify(state), ZC_OK);
+		if (rc != ZC_OK)
+			fail_msg("%s setup: %s", names[i][0], zc_last_message());
+		if (p->verify(state) != ZC_OK)
+			fail_msg("%s verify: %s", names[i][0], zc_last_message());
 
 		struct zc_testdata td;
 		assert_int_equal(zc_testdata_open(file_bytes, &td), ZC_OK);
