@@ -69,8 +69,10 @@ testdata:
 	@scripts/make-testdata
 
 HOST ?= $(shell hostname -s 2>/dev/null || hostname)
+# Pairs whose ratio interval is wide get up to 30 rounds (20 s each at most).
+BENCH_DEFAULTS ?= --max-rounds 30 --target-ci 2 --pair-time 20
 bench: check-deps all
-	@scripts/run-bench $(BUILD)/zcbench results/$(HOST) $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_ARGS)
+	@scripts/run-bench $(BUILD)/zcbench results/$(HOST) $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
 
 # The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
 bench-sweep:
