@@ -16,7 +16,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS       := $(PKG_LIBS) -lm
 
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 0 || echo 1)
+# Dirty: tracked files differ from the commit, results/ aside (make bench regenerates its
+# index, which does not change what is measured).
+GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" && echo 0 || echo 1)
 ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Iharness -Ibenches/common -I$(BUILD) -MMD -MP
 
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
