@@ -114,9 +114,9 @@ static int move(struct state *s, int k, size_t n, int dup)
 			return ZC_ERROR;
 		}
 		if (dup && (size_t)r < n) {
-			/* tee copies from the start of the pipe each time: duplicating a partial
-			 * chunk twice would corrupt the stream. The sink pipe holds a chunk, so
-			 * this only happens if a reader is far behind; wait for it and retry. */
+			/* tee always starts at the head of the source pipe: teeing the rest of a
+			 * partial chunk would duplicate its start and corrupt the stream. The sink
+			 * holds a whole chunk and the reader drains it, so this is an error. */
 			zc_errorf("tee moved %zd of %zu bytes", r, n);
 			return ZC_ERROR;
 		}
