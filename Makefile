@@ -33,7 +33,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all bench bench-quick test unit bats asan check deps check-deps clean testdata
+.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -121,12 +121,13 @@ check:
 test: check-deps
 	@scripts/run-tests
 
-# The same 64 KiB memcpy timed by Google Benchmark and by zcbench, side by side.
+# zcbench against Google Benchmark, xxhsum -b and openssl speed on the same work; the
+# evidence goes to results/<host>/crosscheck/.
 $(BUILD)/gbench_memcpy: tests/crosscheck/gbench_memcpy.cc
 	@mkdir -p $(BUILD)
 	$(CXX) -O2 $< -o $@ -lbenchmark -lpthread
 crosscheck: check-deps all $(BUILD)/gbench_memcpy
-	@scripts/crosscheck $(BUILD)
+	@scripts/crosscheck $(BUILD) results/$(HOST)/crosscheck $(GIT_COMMIT)$(if $(filter 1,$(GIT_DIRTY)),-dirty)
 
 clean:
 	rm -rf build

@@ -90,8 +90,7 @@ static int verify(void *st)
 {
 	struct state *s = st;
 	memset(s->digest, 0, sizeof s->digest);
-	if (fs_before_sample(st) != ZC_OK || pread_run(st, 1) != ZC_OK ||
-	    fs_before_sample(st) != ZC_OK || mapped_run(st, 1) != ZC_OK)
+	if (fs_run_once(st, pread_run) != ZC_OK || fs_run_once(st, mapped_run) != ZC_OK)
 		return ZC_ERROR;
 	for (int side = 0; side < ZC_NSIDES; side++)
 		if (memcmp(s->digest[side], s->fs.td.sha256, 32) != 0) {

@@ -41,7 +41,7 @@ static int verify(void *st)
 	int (*run[2])(void *, uint64_t) = {pread_run, readat_run};
 	for (int s = 0; s < 2; s++) {
 		memset(fs->buf, 0xa5, fs->n);
-		if (fs_before_sample(fs) != ZC_OK || run[s](fs, 1) != ZC_OK)
+		if (fs_run_once(fs, run[s]) != ZC_OK)
 			return ZC_ERROR;
 		if (zc_hash(fs->buf, fs->n) != fs->td.xxh3) {
 			zc_errorf("%s side: buffer XXH3 %016llx != %s's recorded %016llx",

@@ -73,8 +73,7 @@ static int verify(void *st)
 {
 	struct state *s = st;
 	s->hash[0] = s->hash[1] = 0;
-	if (fs_before_sample(st) != ZC_OK || pread_run(st, 1) != ZC_OK ||
-	    fs_before_sample(st) != ZC_OK || mapped_run(st, 1) != ZC_OK)
+	if (fs_run_once(st, pread_run) != ZC_OK || fs_run_once(st, mapped_run) != ZC_OK)
 		return ZC_ERROR;
 	if (s->hash[0] != s->fs.td.xxh3 || s->hash[1] != s->fs.td.xxh3) {
 		zc_errorf("XXH3 baseline %016llx, zerocopy %016llx, %s recorded %016llx",

@@ -99,7 +99,6 @@ struct zc_pair_result {
 struct zc_run_config {
 	int repetitions;   /* rounds at least */
 	double min_time;
-	int quiet;         /* no progress on stderr */
 	int max_rounds;    /* adaptive: add rounds (two at a time) up to this many */
 	double target_ci;  /* ... until the ratio interval is within +-target_ci of the median */
 	double pair_time;  /* ... or this many seconds have gone into the rounds */
@@ -152,10 +151,6 @@ int zc_out_commit(struct zc_outfile *o, const char *data, size_t len, char *err,
 void zc_out_abort(struct zc_outfile *o);
 
 /* ---- fingerprint.c ---- */
-struct zc_machine {
-	int pinned_cpu;
-	int num_cpus;
-};
 /* Machine fingerprint + Google Benchmark context fields; adds warnings to run. */
 struct json_t *zc_fingerprint(const struct zc_options *o, int pinned_cpu, struct zc_run *run);
 void zc_add_warning(struct zc_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -276,8 +276,7 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 		const struct zc_side_result *sr = &r->side[s];
 		char t[32], bw[32], c1[32], c2[32], c3[32], pm[32];
 		fmt_time(t, sizeof t, sr->real.median);
-		double half = fmax(sr->real.ci_high / sr->real.median - 1,
-				   1 - sr->real.ci_low / sr->real.median);
+		double half = zc_ci_half_width(&sr->real);
 		if (isfinite(half))
 			snprintf(pm, sizeof pm, "%.1f%%", half * 100);
 		else

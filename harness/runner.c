@@ -159,7 +159,7 @@ static int calibrate(const struct zc_run_config *cfg, const struct zc_pair *p, v
 	return 0;
 }
 
-static void summarize_side(struct zc_counters *ctr, struct zc_side_result *s, uint64_t iters,
+static void summarize_side(struct zc_side_result *s, uint64_t iters,
 			   const uint64_t tot[ZC_NCOUNTERS], const int have[ZC_NCOUNTERS])
 {
 	zc_summarize(s->real_ns, s->n, &s->real);
@@ -167,7 +167,6 @@ static void summarize_side(struct zc_counters *ctr, struct zc_side_result *s, ui
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
 		s->cnt_per_iter[i] = have[i] && s->n ? (double)tot[i] / ((double)iters * (double)s->n)
 						       : NAN;
-	(void)ctr;
 }
 
 static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
@@ -201,7 +200,7 @@ static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 		if (k >= min_rounds && k % 2 == 0) {
 			struct zc_summary q;
 			zc_summarize(r->ratio, k, &q);
-			double w = fmax(q.ci_high / q.median - 1, 1 - q.ci_low / q.median);
+			double w = zc_ci_half_width(&q);
 			if ((isfinite(w) && w <= cfg->target_ci) || (zc_now_ns() - t_start) * 1e-9 > cfg->pair_time)
 				break;
 		}
@@ -241,7 +240,7 @@ static void run_rounds(const struct zc_run_config *cfg, struct zc_counters *ctr,
 		r->rounds = k + 1;
 	}
 	for (int s = 0; s < ZC_NSIDES; s++)
-		summarize_side(ctr, &r->side[s], r->iterations, tot[s], have);
+		summarize_side(&r->side[s], r->iterations, tot[s], have);
 	zc_summarize(r->ratio, r->rounds, &r->ratio_summary);
 	zc_stability(r);
 	r->status = ZC_ST_OK;
@@ -256,7 +255,7 @@ void zc_stability(struct zc_pair_result *r)
 	r->stability[0] = '\0';
 	r->half_ratio[0] = zc_median(r->ratio, h);
 	r->half_ratio[1] = zc_median(r->ratio + (r->rounds - h), h);
-	r->ci_width = fmax(q->ci_high / q->median - 1, 1 - q->ci_low / q->median);
+	r->ci_width = zc_ci_half_width(q);
 	if (strcmp(r->raw_verdict, "unknown") == 0)
 		return;
 	/* Held: each half of the rounds, on its own, leans the way the whole run says. */

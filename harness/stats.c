@@ -110,6 +110,11 @@ void zc_summarize(const double *x, size_t n, struct zc_summary *s)
 	free(v);
 }
 
+double zc_ci_half_width(const struct zc_summary *s)
+{
+	return fmax(s->ci_high / s->median - 1, 1 - s->ci_low / s->median);
+}
+
 const char *zc_verdict(double lo, double hi)
 {
 	if (!isfinite(lo) || !isfinite(hi))

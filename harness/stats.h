@@ -35,6 +35,10 @@ int zc_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi, double *c
 /* Fills s from x[0..n): median with its 95% interval, mean, sample stddev, cv, min, max. */
 void zc_summarize(const double *x, size_t n, struct zc_summary *s);
 
+/* Relative half-width of s's interval around its median, benchstat's "+-x%":
+ * max(hi/median - 1, 1 - lo/median). NAN without an interval. */
+double zc_ci_half_width(const struct zc_summary *s);
+
 /*
  * Verdict for a ratio baseline/zerocopy with interval [lo, hi]: "faster" (the zero-copy
  * side is faster: lo > 1), "slower" (hi < 1), "same" (the interval contains 1), or

@@ -142,6 +142,13 @@ int fs_before_sample(void *state)
 	return ZC_OK;
 }
 
+int fs_run_once(void *state, int (*run)(void *state, uint64_t iters))
+{
+	if (fs_before_sample(state) != ZC_OK)
+		return ZC_ERROR;
+	return run(state, 1);
+}
+
 int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume)
 {
 	struct file_source *fs = state;

@@ -50,6 +50,9 @@ int fs_unmap(struct file_source *fs, const unsigned char *m);
  *   fs_run_pread:  pread(fd, buf, n, 0), then consume(buf)
  *   fs_run_mapped: m = fs_map(), consume(m), fs_unmap(m)
  */
+/* One iteration of run, after the cold params' eviction (for verify). */
+int fs_run_once(void *state, int (*run)(void *state, uint64_t iters));
+
 typedef int (*fs_consume_fn)(void *state, const unsigned char *p, size_t n);
 int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume);
 int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume);

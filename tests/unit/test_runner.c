@@ -119,7 +119,7 @@ static struct zc_counters no_counters(void)
 	return c;
 }
 
-static const struct zc_run_config run_cfg = {.repetitions = 8, .min_time = 0.0002, .quiet = 1,
+static const struct zc_run_config run_cfg = {.repetitions = 8, .min_time = 0.0002,
 					     .max_rounds = 8, .target_ci = 0.02, .pair_time = 60};
 
 static void test_registry(void **st)

@@ -66,6 +66,8 @@ static void test_summarize(void **st)
 	assert_float_equal(s.max, 10, 0);
 	assert_float_equal(s.ci_low, 2, 0);
 	assert_float_equal(s.ci_high, 9, 0);
+	/* [2, 9] around 5.5: max(9/5.5 - 1, 1 - 2/5.5) = 3.5/5.5 */
+	assert_float_equal(zc_ci_half_width(&s), 3.5 / 5.5, 1e-12);
 
 	double few[] = {1, 2, 3};
 	zc_summarize(few, 3, &s);
