@@ -1,14 +1,17 @@
 # zcbench - paired zero-copy IO benchmarks.
 #   make            build build/zcbench
-#   make bench      run the whole suite, write results/<host>/<UTC time>-<commit>.json
+#   make bench      run the whole suite, write results/<machine>/<UTC time>-<commit>.json
 #   make test       unit tests (cmocka), end-to-end tests (bats), sanitizer build
 #   make deps       install the Debian packages (as root)
+# bench, test, crosscheck and report check the packages first (installing them as root),
+# then build in a sub-make: pkg-config must run after the packages are there, not when
+# this file is parsed.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD     := -std=gnu11
-PKGS    := libxxhash libcrypto jansson liburing
+PKGS    := libxxhash libcrypto jansson liburing gsl
 BUILD   ?= build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -19,9 +22,10 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # Dirty: tracked files differ from the commit, results/ aside (make bench regenerates its
 # index, which does not change what is measured).
 GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" && echo 0 || echo 1)
-ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Iharness -Ibenches/common -I$(BUILD) -MMD -MP
+HARNESS_DIRS := harness $(wildcard harness/*/)
+ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) $(addprefix -I,$(HARNESS_DIRS)) -Ibenches/common -I$(BUILD) -MMD -MP
 
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c harness/*/*.c))
 BENCH_SRC   := $(wildcard benches/*.c benches/common/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
@@ -33,7 +37,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all bench test unit bats asan check deps check-deps clean testdata
+.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -47,8 +51,8 @@ $(BUILD)/buildinfo.h: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 
-$(BUILD)/obj/harness/fingerprint.o: $(BUILD)/buildinfo.h
-$(BUILD)/obj/harness/fingerprint.o: ALL_CFLAGS += -include $(BUILD)/buildinfo.h
+$(BUILD)/obj/harness/machine/fingerprint.o: $(BUILD)/buildinfo.h
+$(BUILD)/obj/harness/machine/fingerprint.o: ALL_CFLAGS += -include $(BUILD)/buildinfo.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,33 +65,39 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HARNESS_OBJ) $(BENCH_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) -lcmocka
 
+# Tests replace it with a stand-in to simulate a machine without the packages.
+CHECK_DEPS ?= scripts/check-deps
 check-deps:
-	@scripts/check-deps
+	@$(CHECK_DEPS)
 
 deps:
-	@scripts/check-deps --install
+	@$(CHECK_DEPS) --install
 
-testdata:
-	@scripts/make-testdata
+# Sub-make: a fresh parse, after check-deps, so that pkg-config sees new packages.
+built: check-deps
+	@$(MAKE) --no-print-directory all
 
-HOST ?= $(shell hostname -s 2>/dev/null || hostname)
-# Pairs whose ratio interval is wide get up to 30 rounds (20 s each at most).
-BENCH_DEFAULTS ?= --max-rounds 30 --target-ci 2 --pair-time 20
-bench: check-deps all
-	@scripts/run-bench $(BUILD)/zcbench results/$(HOST) $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
+testdata: built
+	@$(BUILD)/zcbench --make-testdata $(if $(SWEEP),--sweep)
+
+# The results folder: one machine, named by zcbench (hostname + a short id of what makes
+# the machine: hypervisor, CPU, cores, memory, kernel build) unless MACHINE= says.
+MACHINE ?=
+bench: built
+	@scripts/run-bench $(BUILD)/zcbench "$(MACHINE)" $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
 
 # The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
 bench-sweep:
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--sweep $(BENCH_ARGS)"
 
 # Reports next to every committed run, and the results index.
-report: check-deps
+report: built
 	@scripts/report
 
 # Machine state for benchmarking (root): governor, boost, THP=$(THP) if given; and back.
-tune: all
+tune: built
 	@$(BUILD)/zcbench --tune $(if $(THP),--thp $(THP))
-tune-reset: all
+tune-reset: built
 	@$(BUILD)/zcbench --tune-reset
 
 # memcheck over the unit tests and a small quick run (one param of each pair).
@@ -116,7 +126,7 @@ asan:
 check:
 	$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
-	  --std=c11 -Iharness harness benches tests/unit
+	  --std=c11 $(addprefix -I,$(HARNESS_DIRS)) harness benches tests/unit
 
 test: check-deps
 	@scripts/run-tests
@@ -126,8 +136,9 @@ test: check-deps
 $(BUILD)/gbench_memcpy: tests/crosscheck/gbench_memcpy.cc
 	@mkdir -p $(BUILD)
 	$(CXX) -O2 $< -o $@ -lbenchmark -lpthread
-crosscheck: check-deps all $(BUILD)/gbench_memcpy
-	@scripts/crosscheck $(BUILD) results/$(HOST)/crosscheck $(GIT_COMMIT)$(if $(filter 1,$(GIT_DIRTY)),-dirty)
+crosscheck: built
+	@$(MAKE) --no-print-directory $(BUILD)/gbench_memcpy
+	@scripts/crosscheck $(BUILD) results/$$($(BUILD)/zcbench --machine-name $(MACHINE))/crosscheck $(GIT_COMMIT)$(if $(filter 1,$(GIT_DIRTY)),-dirty)
 
 clean:
 	rm -rf build

@@ -132,7 +132,7 @@ static const struct zc_pair copy_vs_slice = {
 	.setup = setup,
 	.side = {
 		{.desc = "memcpy(dst, src, n)", .copies_per_iter = 1, .run = copy_run},
-		{.desc = "view = {src, n}", .copies_per_iter = 0, .run = slice_run},
+		{.desc = "view = {src, n}", .copies_per_iter = 0, .flags = ZC_SIDE_NO_BYTES, .run = slice_run},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -15,18 +15,21 @@ void zc_usage(FILE *f)
 	      "  --list              list pairs and params, then exit\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
-	      "  --repetitions N     rounds per pair, 6..100000 (default 10; 6 with --quick);\n"
-	      "  --min-rounds N      the same\n"
-	      "  --max-rounds N      add rounds, two at a time, until the ratio's 95%% interval is\n"
-	      "                      within --target-ci (default 2%%) or --pair-time (default 60 s)\n"
-	      "                      runs out, up to N rounds (default: no rounds added)\n"
-	      "  --target-ci PCT     see --max-rounds\n"
-	      "  --pair-time SECONDS see --max-rounds\n"
-	      "  --min-time SECONDS  target time of one sample, 0.0001..60 (default 0.1)\n"
+	      "  --rounds N          timed rounds per pair, even, 8..100000 (default 20; 8 with\n"
+	      "                      --quick): N/2 AB|BA blocks, plus one counted block per two\n"
+	      "                      timed blocks\n"
+	      "  --min-time SECONDS  target time of one sample, each side calibrated on its own,\n"
+	      "                      0.0001..60 (default 0.05)\n"
+	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%%\n"
+	      "                      (default 5)\n"
+	      "  --alpha P           run-wide error rate of faster/slower verdicts (Holm), and\n"
+	      "                      1 - confidence of the intervals, 0.0001..0.5 (default 0.05)\n"
 	      "  --out FILE          write the JSON result to FILE (atomic; never overwrites)\n"
 	      "  --format FMT        stdout: table (default), benchstat (Go text format), none\n"
-	      "  --quick             CI-sized run: 6 rounds, 2 ms samples\n"
+	      "  --quick             CI-sized run: 8 rounds, 2 ms samples\n"
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
+	      "  --machine NAME      the machine's name in the result (default: --machine-name)\n"
+	      "  --machine-name      print this machine's default results folder name, then exit\n"
 	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
 	      "                      (sweep sizes only with --sweep)\n"
 	      "  --tune              (root) governor performance, boost off, THP as --thp says;\n"
@@ -46,20 +49,22 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 {
 	static const struct option longopts[] = {
 		{"list", no_argument, 0, 'l'},	       {"filter", required_argument, 0, 'f'},
-		{"cpu", required_argument, 0, 'c'},	       {"repetitions", required_argument, 0, 'r'},
+		{"cpu", required_argument, 0, 'c'},	       {"rounds", required_argument, 0, 'r'},
 		{"min-time", required_argument, 0, 't'}, {"out", required_argument, 0, 'o'},
 		{"format", required_argument, 0, 'F'},   {"quick", no_argument, 0, 'q'},
 		{"sweep", no_argument, 0, 's'},	       {"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},	       {"make-testdata", no_argument, 0, 'M'},
 		{"tune", no_argument, 0, 'T'},	       {"tune-reset", no_argument, 0, 'U'},
 		{"thp", required_argument, 0, 'H'},	       {"aslr", no_argument, 0, 'A'},
-		{"min-rounds", required_argument, 0, 'r'}, {"max-rounds", required_argument, 0, 'X'},
-		{"target-ci", required_argument, 0, 'C'},  {"pair-time", required_argument, 0, 'P'},
+		{"equivalence", required_argument, 0, 'E'}, {"alpha", required_argument, 0, 'a'},
+		{"machine", required_argument, 0, 'm'},  {"machine-name", no_argument, 0, 'N'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->cpu = -1;
-	o->repetitions = -1;
+	o->rounds = -1;
+	o->equivalence = -1;
+	o->alpha = -1;
 	o->min_time = -1;
 	o->format = ZC_FMT_TABLE;
 	err[0] = '\0';
@@ -86,25 +91,26 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			}
 			o->thp = optarg;
 			break;
-		case 'X':
-			if (zc_parse_long(optarg, 6, 100000, &lv) != 0) {
-				snprintf(err, errlen, "--max-rounds: '%s' is not an integer in 6..100000", optarg);
+		case 'E':
+			if (zc_parse_double(optarg, 0.1, 100, &o->equivalence) != 0) {
+				snprintf(err, errlen, "--equivalence: '%s' is not a percentage in 0.1..100", optarg);
 				return 2;
 			}
-			o->max_rounds = (int)lv;
+			o->equivalence /= 100;
 			break;
-		case 'C':
-			if (zc_parse_double(optarg, 0.01, 100, &o->target_ci) != 0) {
-				snprintf(err, errlen, "--target-ci: '%s' is not a percentage in 0.01..100", optarg);
+		case 'a':
+			if (zc_parse_double(optarg, 0.0001, 0.5, &o->alpha) != 0) {
+				snprintf(err, errlen, "--alpha: '%s' is not a probability in 0.0001..0.5", optarg);
 				return 2;
 			}
-			o->target_ci /= 100;
 			break;
-		case 'P':
-			if (zc_parse_double(optarg, 0.1, 86400, &o->pair_time) != 0) {
-				snprintf(err, errlen, "--pair-time: '%s' is not a number of seconds in 0.1..86400", optarg);
+		case 'N': o->machine_name = 1; break;
+		case 'm':
+			if (!*optarg || strlen(optarg) > 64 || strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(optarg) || optarg[0] == '.') {
+				snprintf(err, errlen, "--machine: '%s' is not a name of 1..64 letters, digits, '.', '_' or '-' (not starting with '.')", optarg);
 				return 2;
 			}
+			o->machine = optarg;
 			break;
 		case 'f': o->filter = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -116,14 +122,14 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			o->cpu = (int)lv;
 			break;
 		case 'r':
-			if (zc_parse_long(optarg, 6, 100000, &lv) != 0) {
+			if (zc_parse_long(optarg, 8, 100000, &lv) != 0 || lv % 2) {
 				snprintf(err, errlen,
-					 "--repetitions: '%s' is not an integer in 6..100000 "
-					 "(6 is the fewest rounds with a 95%% interval)",
+					 "--rounds: '%s' is not an even integer in 8..100000 "
+					 "(rounds come in AB|BA blocks; 4 blocks is the fewest with an interval)",
 					 optarg);
 				return 2;
 			}
-			o->repetitions = (int)lv;
+			o->rounds = (int)lv;
 			break;
 		case 't':
 			if (zc_parse_double(optarg, 0.0001, 60.0, &o->min_time) != 0) {
@@ -169,20 +175,15 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		}
 		regfree(&re);
 	}
-	if (o->repetitions < 0)
-		o->repetitions = o->quick ? 6 : 10;
-	if (o->max_rounds == 0)
-		o->max_rounds = o->repetitions;
-	if (o->max_rounds < o->repetitions) {
-		snprintf(err, errlen, "--max-rounds %d is below --repetitions/--min-rounds %d", o->max_rounds,
-			 o->repetitions);
-		return 2;
-	}
-	if (o->target_ci == 0)
-		o->target_ci = 0.02;
-	if (o->pair_time == 0)
-		o->pair_time = 60;
+	for (int i = 0, off = 0; i < argc && off < (int)sizeof o->cmdline - 1; i++)
+		off += snprintf(o->cmdline + off, sizeof o->cmdline - (size_t)off, "%s%s", i ? " " : "", argv[i]);
+	if (o->rounds < 0)
+		o->rounds = o->quick ? 8 : 20;
+	if (o->equivalence < 0)
+		o->equivalence = 0.05;
+	if (o->alpha < 0)
+		o->alpha = 0.05;
 	if (o->min_time < 0)
-		o->min_time = o->quick ? 0.002 : 0.1;
+		o->min_time = o->quick ? 0.002 : 0.05;
 	return 0;
 }

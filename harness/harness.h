@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analysis.h"
 #include "counters.h"
+#include "host.h"
 #include "stats.h"
 #include "zcbench.h"
 
@@ -29,18 +31,19 @@ int zc_pair_check(const struct zc_pair *p, char *why, size_t whylen);
 enum zc_format { ZC_FMT_TABLE, ZC_FMT_BENCHSTAT, ZC_FMT_NONE };
 
 struct zc_options {
-	int list, help, version, quick, sweep, make_testdata;
+	int list, help, version, quick, sweep, make_testdata, machine_name;
 	int tune, tune_reset, keep_aslr;
 	const char *thp;     /* --thp: THP mode for --tune */
-	int max_rounds;      /* adaptive rounds up to this many (default: repetitions) */
-	double target_ci;    /* stop adding rounds once the ratio interval is within +-this (fraction) */
-	double pair_time;    /* seconds a pair may spend on adaptive rounds */
 	int cpu;             /* -1: the last allowed core */
-	int repetitions;     /* rounds; each round runs both sides once */
-	double min_time;     /* seconds per sample */
+	int rounds;          /* timed rounds, even: rounds/2 AB|BA blocks */
+	double min_time;     /* seconds per sample, per side */
+	double equivalence;  /* 'same' margin, as a fraction */
+	double alpha;        /* run-wide error rate; intervals at 1 - alpha */
+	const char *machine; /* --machine NAME, NULL: zc_machine_identity */
 	const char *filter;  /* POSIX extended regex on "pair/param" */
 	const char *out;     /* JSON path; NULL: no file */
 	enum zc_format format;
+	char cmdline[1024];  /* argv joined, for the result's context */
 };
 
 /* Returns 0, or 2 with a one-line message in err (usage error). */
@@ -64,66 +67,92 @@ const char *zc_context_key(size_t i);
 const char *zc_context_value(size_t i);
 void zc_set_interrupted(int v);
 
-/* ---- runner.c ---- */
+/* ---- run/runner.c ---- */
 enum zc_status { ZC_ST_OK, ZC_ST_SKIPPED, ZC_ST_ERROR };
 
+/* A statistic with its interval: median and order-statistics interval (per side), or
+ * the analysis's estimate (ratios). */
+struct zc_interval {
+	double value, ci_low, ci_high;
+};
+
+/* Per side: the timed samples (no counter, no tracepoint), the counted samples, and the
+ * analysis's summary of both. */
 struct zc_side_result {
-	size_t n;
-	double *real_ns;                   /* per iteration, one per round */
-	double *cpu_ns;                    /* thread CPU per iteration */
-	double *cnt[ZC_NCOUNTERS];         /* per iteration per round; NAN if unavailable */
-	struct zc_summary real, cpu;
-	double cnt_per_iter[ZC_NCOUNTERS]; /* totals over all rounds / iterations; NAN if n/a */
+	uint64_t iterations;       /* per sample, calibrated for this side alone */
+	size_t n;                  /* timed samples, one per round */
+	double *real_ns, *cpu_ns;  /* per iteration, per timed sample */
+	double *steal_ns, *run_delay_ns, *ghz_before, *ghz_after;
+	unsigned *host_flags;      /* ZC_HOST_* per timed sample */
+	size_t ncounted;           /* counted samples (same iteration count) */
+	double *counted_real_ns;   /* per iteration */
+	double *cnt[ZC_NCOUNTERS]; /* per iteration per counted sample; NAN if unavailable */
+	/* Filled by zc_analyse_run: */
+	struct zc_interval real, cpu, cnt_sum[ZC_NCOUNTERS];
+	struct zc_summary real_summary, cpu_summary; /* mean, stddev, cv for the aggregates */
+	double bytes_per_second;   /* NAN when the side moves no bytes */
+	double cpu_ns_per_byte;
+	double counted_over_uncounted; /* median counted time / median timed time */
+	int at_floor;              /* within ZC_FLOOR_FACTOR of the loop floor */
+	size_t stolen, slowed;     /* timed samples flagged */
 };
 
 struct zc_pair_result {
 	const struct zc_pair *pair;
 	const struct zc_param *param;
-	size_t family_index;   /* position of this pair/param in the run */
 	enum zc_status status;
-	char message[512];     /* skip or error reason */
-	uint64_t iterations;   /* per sample, both sides */
-	size_t rounds;
+	char message[512];      /* skip or error reason */
+	size_t rounds;          /* timed rounds: round 2k AB, 2k+1 BA */
 	struct zc_side_result side[ZC_NSIDES];
-	double *ratio;         /* per round: t_baseline / t_zerocopy */
-	struct zc_summary ratio_summary;
-	const char *verdict;      /* faster, slower, same, unstable or unknown */
-	const char *raw_verdict;  /* the interval's verdict before the stability check */
-	double half_ratio[2];     /* median ratio of the first and of the second half of the rounds */
-	double ci_width;          /* relative half-width of the ratio interval */
-	int held;                 /* the verdict holds in both halves */
-	char stability[160];      /* why a pair is unstable ("" if it is not) */
+	double *ratio;          /* per round: baseline / zerocopy time per iteration */
 	int verified;
+	/* Filled by zc_analyse_run: */
+	size_t blocks;
+	double *block_ratio, *position;
+	struct zc_estimate ratio_est, position_est;
+	struct zc_drift drift;
+	double p_adjusted;
+	const char *bound;      /* NULL, or "lower" when the zero-copy side is at the loop floor,
+				   "upper" when the baseline is */
+	double saving_ns;       /* baseline - zerocopy median time per iteration */
+	const char *verdict;
+	char why[256];
 };
 
 struct zc_run_config {
-	int repetitions;   /* rounds at least */
-	double min_time;
-	int max_rounds;    /* adaptive: add rounds (two at a time) up to this many */
-	double target_ci;  /* ... until the ratio interval is within +-target_ci of the median */
-	double pair_time;  /* ... or this many seconds have gone into the rounds */
+	int rounds;        /* even */
+	double min_time;   /* seconds per sample */
+	int cpu;           /* the pinned core (host readings) */
+	double ref_ghz;    /* the frequency probe's reference */
 };
 
-/* A verdict "same" with an interval wider than this (relative half-width) cannot tell
- * "no difference" from a real one: it is reported as unstable. */
-#define ZC_SAME_MAX_WIDTH 0.10
+/* A side whose time per iteration is within this factor of the loop floor measures the
+ * loop, not the work: its time is an upper bound. */
+#define ZC_FLOOR_FACTOR 5.0
 
 struct zc_run {
 	struct zc_pair_result *results;
 	size_t n;
-	struct zc_counters counters;
+	struct zc_counters counters; /* availability and reasons (opened per counted block) */
+	double loop_floor_ns;        /* an empty iteration of the harness's own loop */
+	double ref_ghz;
+	double alpha, equivalence;
 	char warnings[16][256];
 	size_t nwarnings;
 };
 
 /* Runs one pair at one param. Always fills r (status says what happened). */
-void zc_run_pair(const struct zc_run_config *cfg, struct zc_counters *ctr,
-		 const struct zc_pair *p, const struct zc_param *param, struct zc_pair_result *r);
+void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
+		 const struct zc_param *param, struct zc_pair_result *r);
 void zc_pair_result_free(struct zc_pair_result *r);
-/* Measures the counters' own overhead (an empty window) into ctr->overhead. */
-void zc_counters_calibrate(struct zc_counters *ctr);
+/* The loop floor: time per iteration of an empty run() with the DCE guards of a side. */
+double zc_loop_floor_ns(const struct zc_run_config *cfg);
 
-/* ---- output.c ---- */
+/* ---- analysis/summary.c ---- */
+/* Every statistic of a run, once: per side, per pair, and the run-wide adjustment. */
+void zc_analyse_run(struct zc_run *run);
+
+/* ---- report/output.c ---- */
 struct json_t;
 /* Builds the whole result document (context + benchmarks + pairs). */
 struct json_t *zc_result_json(const struct zc_run *run, struct json_t *context);
@@ -149,8 +178,14 @@ struct zc_outfile {
 int zc_out_open(struct zc_outfile *o, const char *path, char *err, size_t errlen);
 int zc_out_commit(struct zc_outfile *o, const char *data, size_t len, char *err, size_t errlen);
 void zc_out_abort(struct zc_outfile *o);
+/* When the result cannot be written where asked: writes it, never over a file, as
+ * zcbench-unsaved-<name> in $ZCBENCH_FALLBACK_DIR, $TMPDIR, /var/tmp, /tmp or the current
+ * directory (the first that works); saved gets the path (or what was tried). */
+int zc_out_fallback(const char *path, const char *data, size_t len, char *saved, size_t savedlen);
 
-/* ---- fingerprint.c ---- */
+/* ---- machine/fingerprint.c ---- */
+/* The default results folder name ("vm-1a2b3c4d") and the facts its id hashes. */
+int zc_machine_identity(char *name, size_t namelen, char *facts, size_t factslen);
 /* Machine fingerprint + Google Benchmark context fields; adds warnings to run. */
 struct json_t *zc_fingerprint(const struct zc_options *o, int pinned_cpu, struct zc_run *run);
 void zc_add_warning(struct zc_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -177,8 +212,6 @@ void zc_fstype(int fd, char *out, size_t len);
 const char *zc_tune_state_path(void);
 int zc_tune(const char *thp);
 int zc_tune_reset(void);
-/* Verdict stability from the per-round ratios (fills verdict, raw_verdict, half_ratio...). */
-void zc_stability(struct zc_pair_result *r);
 
 /* ---- pin.c ---- */
 /* Picks and pins the core (-1: last allowed). Returns the core, or -1 with a message. */

@@ -109,6 +109,12 @@ int main(int argc, char **argv)
 	}
 	if (o.make_testdata)
 		return make_testdata(&o);
+	if (o.machine_name) {
+		char name[128], facts[512];
+		zc_machine_identity(name, sizeof name, facts, sizeof facts);
+		printf("%s\n", o.machine ? o.machine : name);
+		return 0;
+	}
 	if (o.tune)
 		return zc_tune(o.thp);
 	if (o.tune_reset)
@@ -162,21 +168,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcbench: out of memory\n");
 		return 1;
 	}
+	run.alpha = o.alpha;
+	run.equivalence = o.equivalence;
+	struct zc_run_config cfg = {.rounds = o.rounds, .min_time = o.min_time, .cpu = cpu};
+	run.loop_floor_ns = zc_loop_floor_ns(&cfg);
+	double probes[21];
+	for (int k = 0; k < 21; k++)
+		probes[k] = zc_freq_probe(zc_now_ns);
+	run.ref_ghz = cfg.ref_ghz = zc_median(probes, 21);
+	/* Which counters exist here (and tracefs mounted if it can be), for the context; the
+	 * counted samples open their own and close them again. */
 	zc_counters_open(&run.counters);
-	zc_counters_calibrate(&run.counters);
 	json_t *ctx = zc_fingerprint(&o, cpu, &run);
+	zc_counters_close(&run.counters);
 	for (size_t i = 0; i < run.nwarnings; i++)
 		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
 
-	struct zc_run_config cfg = {.repetitions = o.repetitions, .min_time = o.min_time,
-				    .max_rounds = o.max_rounds, .target_ci = o.target_ci,
-				    .pair_time = o.pair_time};
-	if (o.format == ZC_FMT_TABLE) {
-		printf("zcbench %s: %zu pair/params, %d rounds ABBA, min-time %gs, pinned to cpu%d\n",
-		       ZC_VERSION, total, o.repetitions, o.min_time, cpu);
-		printf("ratio = baseline time / zero-copy time (>1: zero-copy faster); CI: 95%%, distribution-free\n\n");
-		zc_print_table_header(stdout);
-	} else if (o.format == ZC_FMT_BENCHSTAT) {
+	if (o.format == ZC_FMT_BENCHSTAT) {
 		printf("goos: linux\ngoarch: %s\npkg: zcbench\ncpu: %s\n",
 		       json_string_value(json_object_get(ctx, "arch")),
 		       json_string_value(json_object_get(ctx, "cpu_model")));
@@ -191,18 +199,27 @@ int main(int argc, char **argv)
 				continue;
 			struct zc_pair_result *r = &run.results[run.n];
 			fprintf(stderr, "[%zu/%zu] %s/%s\n", run.n + 1, total, p->name, p->params[k].name);
-			zc_run_pair(&cfg, &run.counters, p, &p->params[k], r);
+			zc_run_pair(&cfg, p, &p->params[k], r);
 			run.n++;
 			if (r->status == ZC_ST_ERROR) {
 				failed = 1;
 				fprintf(stderr, "zcbench: %s/%s: %s\n", p->name, p->params[k].name, r->message);
 			}
-			if (o.format == ZC_FMT_TABLE)
-				zc_print_table(stdout, r);
-			else if (o.format == ZC_FMT_BENCHSTAT)
+			if (o.format == ZC_FMT_BENCHSTAT)
 				zc_print_benchstat(stdout, r);
 			fflush(stdout);
 		}
+	}
+	/* Verdicts need every pair's p-value (run-wide error control): the table comes last. */
+	zc_analyse_run(&run);
+	if (o.format == ZC_FMT_TABLE && !zc_interrupted()) {
+		printf("zcbench %s: %zu pair/params, %d rounds (AB|BA blocks), min-time %gs per side, pinned to cpu%d\n",
+		       ZC_VERSION, run.n, o.rounds, o.min_time, cpu);
+		printf("ratio = baseline time / zero-copy time (>1: zero-copy faster); verdicts: Holm, alpha %g, same within +-%g%%; loop floor %.3f ns\n\n",
+		       o.alpha, o.equivalence * 100, run.loop_floor_ns);
+		zc_print_table_header(stdout);
+		for (size_t i = 0; i < run.n; i++)
+			zc_print_table(stdout, &run.results[i]);
 	}
 	if (o.filter)
 		regfree(&re);
@@ -234,8 +251,16 @@ int main(int argc, char **argv)
 		if (json && asprintf(&text, "%s\n", json) < 0)
 			text = NULL;
 		free(json);
-		if (!text || zc_out_commit(&out, text, strlen(text), err, sizeof err) != 0) {
-			fprintf(stderr, "zcbench: %s\n", text ? err : "out of memory");
+		if (!text) {
+			fprintf(stderr, "zcbench: out of memory writing the result\n");
+			rc = 1;
+		} else if (zc_out_commit(&out, text, strlen(text), err, sizeof err) != 0) {
+			/* A finished run's data is never thrown away: write it somewhere else. */
+			char saved[4096];
+			if (zc_out_fallback(o.out, text, strlen(text), saved, sizeof saved) == 0)
+				fprintf(stderr, "zcbench: %s; the result was saved to %s instead\n", err, saved);
+			else
+				fprintf(stderr, "zcbench: %s; and no fallback location was writable (%s)\n", err, saved);
 			rc = 1;
 		} else {
 			fprintf(stderr, "zcbench: wrote %s\n", o.out);
@@ -247,6 +272,5 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < run.n; i++)
 		zc_pair_result_free(&run.results[i]);
 	free(run.results);
-	zc_counters_close(&run.counters);
 	return rc;
 }

@@ -3,8 +3,8 @@
  *
  * A pair is one file in benches/ that fills in a `struct zc_pair` and registers it
  * with ZC_REGISTER(). The harness knows nothing else about it: it pins the core,
- * calibrates one iteration count for both sides, runs ABBA rounds, reads the
- * counters, calls verify, and writes the results.
+ * calibrates each side's iteration count, runs AB|BA blocks of timed samples and
+ * separate counted samples, calls verify, analyses, and writes the results.
  *
  * Lifecycle, for each param of a pair (state is zeroed, pair->state_size bytes):
  *
@@ -43,9 +43,13 @@ struct zc_param {
 	unsigned flags;
 };
 
+/* Side flags. */
+#define ZC_SIDE_NO_BYTES 0x1u /* moves no bytes (a view): no bytes/s is reported for it */
+
 struct zc_side {
 	const char *desc;       /* one line: what one iteration of this side does */
 	double copies_per_iter; /* declared full-buffer copies per iteration (explained in the file) */
+	unsigned flags;         /* ZC_SIDE_* */
 	int (*setup)(void *state, const struct zc_param *p);
 	int (*run)(void *state, uint64_t iters);
 	void (*teardown)(void *state);
@@ -53,9 +57,14 @@ struct zc_side {
 	int (*before_sample)(void *state);
 };
 
+/* Pair kinds. */
+#define ZC_PAIR_CONTROL 0x1u /* both sides do identical work: a noise-floor control whose
+				verdicts must be "same"; the run reports how often they are not */
+
 struct zc_pair {
 	const char *name;    /* "copy_vs_slice": the file name without .c */
 	const char *summary; /* one line for --list */
+	unsigned flags;      /* ZC_PAIR_* */
 	const struct zc_param *params;
 	size_t nparams;
 	size_t state_size;

@@ -22,13 +22,13 @@ static void test_defaults(void **st)
 	char err[256];
 	assert_int_equal(parse(&o, err, sizeof err, NULL, NULL), 0);
 	assert_int_equal(o.cpu, -1);
-	assert_int_equal(o.repetitions, 10);
-	assert_float_equal(o.min_time, 0.1, 0);
+	assert_int_equal(o.rounds, 20);
+	assert_float_equal(o.min_time, 0.05, 0);
 	assert_null(o.out);
 	assert_int_equal(o.format, ZC_FMT_TABLE);
 	assert_int_equal(parse(&o, err, sizeof err, "--quick", NULL), 0);
-	assert_int_equal(o.repetitions, 6);
-	assert_true(o.min_time < 0.1);
+	assert_int_equal(o.rounds, 8);
+	assert_true(o.min_time < 0.05);
 }
 
 static void test_values(void **st)
@@ -38,8 +38,8 @@ static void test_values(void **st)
 	char err[256];
 	assert_int_equal(parse(&o, err, sizeof err, "--cpu", "1"), 0);
 	assert_int_equal(o.cpu, 1);
-	assert_int_equal(parse(&o, err, sizeof err, "--repetitions=20", NULL), 0);
-	assert_int_equal(o.repetitions, 20);
+	assert_int_equal(parse(&o, err, sizeof err, "--rounds=24", NULL), 0);
+	assert_int_equal(o.rounds, 24);
 	assert_int_equal(parse(&o, err, sizeof err, "--min-time", "0.5"), 0);
 	assert_float_equal(o.min_time, 0.5, 0);
 	assert_int_equal(parse(&o, err, sizeof err, "--filter", "copy.*/64KiB"), 0);
@@ -55,13 +55,13 @@ static void test_refused(void **st)
 	(void)st;
 	static const char *const bad[][2] = {
 		{"--cpu", "-1"},	  {"--cpu", "x"},	     {"--cpu", "1.5"},
-		{"--cpu", ""},		  {"--repetitions", "5"},   {"--repetitions", "0"},
-		{"--repetitions", "1e3"}, {"--repetitions", "10x"}, {"--min-time", "0"},
+		{"--cpu", ""},		  {"--rounds", "5"},   {"--rounds", "0"},
+		{"--rounds", "1e3"}, {"--rounds", "10x"}, {"--rounds", "9"}, {"--min-time", "0"},
 		{"--min-time", "-1"},	  {"--min-time", "nan"},    {"--min-time", "inf"},
 		{"--min-time", "61"},	  {"--format", "xml"},	     {"--filter", "("},
 		{"--bogus", NULL},	  {"stray", NULL},	     {"--cpu", NULL},
-		{"--thp", "sometimes"},	  {"--max-rounds", "5"},    {"--target-ci", "0"},
-		{"--pair-time", "-3"},
+		{"--thp", "sometimes"},	  {"--equivalence", "0"},    {"--alpha", "0.9"},
+		{"--machine", "a/b"}, {"--machine", ".x"}, {"--repetitions", "10"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct zc_options o;

@@ -49,38 +49,41 @@ static const struct zc_pair pair = {
 	.verify = nop_verify,
 };
 
-/* A hand-made result: 6 rounds, one counter NAN everywhere. */
+/* A hand-made result: 6 rounds, 2 counted samples a side, one counter NAN everywhere. */
 static void fake_result(struct zc_pair_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->pair = &pair;
 	r->param = &params[0];
 	r->status = ZC_ST_OK;
-	r->iterations = 1000;
 	r->rounds = 6;
 	r->ratio = calloc(6, sizeof(double));
 	for (int s = 0; s < 2; s++) {
 		struct zc_side_result *sr = &r->side[s];
+		sr->iterations = 1000;
 		sr->n = 6;
+		sr->ncounted = 2;
 		sr->real_ns = calloc(6, sizeof(double));
 		sr->cpu_ns = calloc(6, sizeof(double));
-		for (int i = 0; i < ZC_NCOUNTERS; i++)
-			sr->cnt[i] = calloc(6, sizeof(double));
+		sr->steal_ns = calloc(6, sizeof(double));
+		sr->run_delay_ns = calloc(6, sizeof(double));
+		sr->ghz_before = calloc(6, sizeof(double));
+		sr->ghz_after = calloc(6, sizeof(double));
+		sr->host_flags = calloc(6, sizeof(unsigned));
+		sr->counted_real_ns = calloc(2, sizeof(double));
+		for (int i = 0; i < ZC_NCOUNTERS; i++) {
+			sr->cnt[i] = calloc(2, sizeof(double));
+			for (int k = 0; k < 2; k++)
+				sr->cnt[i][k] = i == ZC_CNT_CYCLES ? NAN : 1.0;
+		}
 		for (int k = 0; k < 6; k++) {
 			sr->real_ns[k] = s ? 100 + k : 200 + k;
 			sr->cpu_ns[k] = sr->real_ns[k];
-			for (int i = 0; i < ZC_NCOUNTERS; i++)
-				sr->cnt[i][k] = i == ZC_CNT_CYCLES ? NAN : 1.0;
 		}
-		zc_summarize(sr->real_ns, 6, &sr->real);
-		zc_summarize(sr->cpu_ns, 6, &sr->cpu);
-		for (int i = 0; i < ZC_NCOUNTERS; i++)
-			sr->cnt_per_iter[i] = i == ZC_CNT_CYCLES ? NAN : 1.0;
+		sr->counted_real_ns[0] = sr->counted_real_ns[1] = s ? 110 : 220;
 	}
 	for (int k = 0; k < 6; k++)
 		r->ratio[k] = r->side[0].real_ns[k] / r->side[1].real_ns[k];
-	zc_summarize(r->ratio, 6, &r->ratio_summary);
-	r->verdict = zc_verdict(r->ratio_summary.ci_low, r->ratio_summary.ci_high);
 	r->verified = 1;
 }
 
@@ -94,7 +97,8 @@ static void test_document(void **st)
 	res[1].param = &params[0];
 	res[1].status = ZC_ST_ERROR;
 	snprintf(res[1].message, sizeof res[1].message, "peer died: \"EPIPE\"\n");
-	struct zc_run run = {.results = res, .n = 2};
+	struct zc_run run = {.results = res, .n = 2, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 0.25};
+	zc_analyse_run(&run);
 	json_t *ctx = json_object();
 	json_object_set_new(ctx, "host_name", json_string("h"));
 	json_t *doc = zc_result_json(&run, ctx);
@@ -113,7 +117,6 @@ static void test_document(void **st)
 	json_t *first = json_array_get(b, 0);
 	assert_string_equal(json_string_value(json_object_get(first, "name")), "fake_pair/baseline/4KiB");
 	assert_string_equal(json_string_value(json_object_get(first, "time_unit")), "ns");
-	assert_true(json_is_null(json_object_get(first, "cycles_per_iter")));
 	assert_float_equal(json_number_value(json_object_get(first, "bytes_per_second")), 4096 / 200e-9, 1);
 	/* Google Benchmark's key order for the first keys. */
 	const char *order[] = {"name", "family_index", "per_family_instance_index", "run_name",
@@ -134,7 +137,15 @@ static void test_document(void **st)
 	json_t *p0 = json_array_get(pairs, 0);
 	assert_string_equal(json_string_value(json_object_get(p0, "verdict")), "faster");
 	assert_string_equal(json_string_value(json_object_get(p0, "param_desc")), "desc with \"quotes\" and \\");
-	assert_float_equal(json_number_value(json_object_get(p0, "ratio")), res[0].ratio_summary.median, 1e-9);
+	assert_float_equal(json_number_value(json_object_get(p0, "ratio")), res[0].ratio_est.estimate, 1e-9);
+	json_t *bside = json_object_get(json_object_get(p0, "sides"), "baseline");
+	json_t *cnt = json_object_get(bside, "counters");
+	assert_true(json_is_null(json_object_get(cnt, "cycles_per_iter"))); /* unavailable: null, never 0 */
+	assert_float_equal(json_number_value(json_object_get(json_object_get(cnt, "syscalls_per_iter"), "median")), 1.0, 1e-12);
+	/* Counted 220 ns against timed 202.5: the counters' cost is a figure in the result. */
+	assert_float_equal(json_number_value(json_object_get(bside, "counted_over_uncounted")), 220 / 202.5, 1e-9);
+	assert_non_null(json_object_get(p0, "position_effect"));
+	assert_non_null(json_object_get(p0, "drift"));
 	json_t *p1 = json_array_get(pairs, 1);
 	assert_true(json_is_null(json_object_get(p1, "ratio")));
 	assert_string_equal(json_string_value(json_object_get(p1, "verdict")), "error");

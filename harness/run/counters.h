@@ -24,8 +24,9 @@ enum zc_counter {
 struct zc_counters {
 	int fd[ZC_NCOUNTERS];         /* -1 when unavailable */
 	int leader[2];                /* [1]: the hardware group's leader, -1 if none */
-	char reason[ZC_NCOUNTERS][160]; /* why a counter is unavailable */
+	char reason[ZC_NCOUNTERS][320]; /* why a counter is unavailable */
 	uint64_t overhead[ZC_NCOUNTERS]; /* counts of an empty measurement window */
+	char tracefs[400];            /* where tracefs was found, or that zcbench mounted it, or why not */
 };
 
 /* JSON key of each counter, e.g. "syscalls_per_iter". */
@@ -33,7 +34,8 @@ extern const char *const zc_counter_key[ZC_NCOUNTERS];
 /* Human name, e.g. "raw_syscalls:sys_enter". */
 extern const char *const zc_counter_event[ZC_NCOUNTERS];
 
-/* Opens what it can for the calling thread. Never fails: see fd[] and reason[]. */
+/* Opens what it can for the calling thread. Never fails: see fd[] and reason[]. As root,
+ * mounts tracefs at /sys/kernel/tracing when it is not mounted (and says so in tracefs). */
 void zc_counters_open(struct zc_counters *c);
 void zc_counters_close(struct zc_counters *c);
 int zc_counters_available(const struct zc_counters *c, enum zc_counter i);

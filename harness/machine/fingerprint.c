@@ -5,6 +5,7 @@
  * Also the noise warnings. A fact that cannot be read is recorded as "unknown".
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -112,6 +113,36 @@ static void hypervisor(char *out, size_t len, int flagged)
 			snprintf(out, len, "%s", v);
 	}
 #endif
+}
+
+/*
+ * The results folder's name: the short hostname plus 8 hex digits of XXH3 over what makes
+ * a machine for zcbench's purposes (hypervisor, CPU model, cores, memory in GiB, kernel
+ * release). Cloud guests are all called "vm" or "localhost", and /etc/machine-id comes
+ * with the image in containers, so neither names a machine on its own.
+ */
+int zc_machine_identity(char *name, size_t namelen, char *facts, size_t factslen)
+{
+	char host[64] = "", model[256] = "", flags[8192] = "", hv[64];
+	struct utsname u;
+	if (gethostname(host, sizeof host) != 0 || !host[0])
+		snprintf(host, sizeof host, "host");
+	host[strcspn(host, ".")] = '\0';
+	for (char *c = host; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_'))
+			*c = '_';
+	if (cpuinfo("model name", model, sizeof model) != 0)
+		snprintf(model, sizeof model, "unknown");
+	cpuinfo("flags", flags, sizeof flags);
+	hypervisor(hv, sizeof hv, has_flag(flags, "hypervisor"));
+	if (uname(&u) != 0)
+		snprintf(u.release, sizeof u.release, "unknown");
+	long long gib = ((long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE) + (1LL << 29)) >> 30;
+	snprintf(facts, factslen, "hypervisor=%s|cpu=%s|cores=%ld|memory_gib=%lld|kernel=%s", hv, model,
+		 sysconf(_SC_NPROCESSORS_CONF), gib, u.release);
+	snprintf(name, namelen, "%s-%08llx", host,
+		 (unsigned long long)(XXH3_64bits(facts, strlen(facts)) & 0xffffffffULL));
+	return 0;
 }
 
 /* "32K" -> 32768 */
@@ -292,11 +323,10 @@ static void counters(json_t *ctx, struct zc_run *run)
 		}
 	}
 	json_object_set_new(ctx, "counters", o);
-	json_t *ov = json_object();
-	for (int i = 0; i < ZC_NCOUNTERS; i++)
-		if (zc_counters_available(&run->counters, (enum zc_counter)i))
-			json_object_set_new(ov, zc_counter_event[i], json_integer((json_int_t)run->counters.overhead[i]));
-	json_object_set_new(ctx, "counter_overhead_subtracted", ov);
+	set_str(ctx, "counter_overhead",
+		"counts of an empty counted window (measured in every counted block) are subtracted; "
+		"the time cost is pairs[].sides.*.counted_over_uncounted");
+	set_str(ctx, "tracefs", run->counters.tracefs);
 	if (refused[0])
 		zc_add_warning(run, "perf counters unavailable, reported as null: %s (reasons in context.counters)", refused);
 }
@@ -386,8 +416,26 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	json_object_set_new(ctx, "pinned_cpu", json_integer(cpu));
 	smt(ctx, run, cpu);
 	set_str(ctx, "timer", "CLOCK_MONOTONIC (wall), CLOCK_THREAD_CPUTIME_ID (cpu_time)");
-	json_object_set_new(ctx, "repetitions", json_integer(opt->repetitions));
+	char mname[128], mfacts[512];
+	zc_machine_identity(mname, sizeof mname, mfacts, sizeof mfacts);
+	set_str(ctx, "machine", opt->machine ? opt->machine : mname);
+	set_str(ctx, "machine_id_facts", mfacts);
+	set_str(ctx, "command_line", opt->cmdline);
+	json_object_set_new(ctx, "rounds", json_integer(opt->rounds));
+	json_object_set_new(ctx, "blocks", json_integer(opt->rounds / 2));
 	json_object_set_new(ctx, "min_time_s", json_real(opt->min_time));
+	json_object_set_new(ctx, "alpha", json_real(opt->alpha));
+	json_object_set_new(ctx, "equivalence", json_real(opt->equivalence));
+	set_str(ctx, "analysis",
+		"AB|BA blocks: block ratio sqrt(r_AB*r_BA), position effect sqrt(r_BA/r_AB); 20% trimmed mean of "
+		"log block ratios, Yuen t interval with AR(1) long-run variance (lag-1 autocorrelation, "
+		"bias-corrected, in [0,0.9]); Holm across the run's pairs; same = whole interval within "
+		"+-equivalence; unstable = halves differ (Welch p<0.01) across the equivalence band");
+	set_str(ctx, "sampling",
+		"each side calibrated to min_time on its own; timed samples with no perf event open; one "
+		"counted AB|BA block (counters open only then) after every second timed block");
+	json_object_set_new(ctx, "loop_floor_ns", zc_json_number(run->loop_floor_ns));
+	json_object_set_new(ctx, "probe_reference_ghz", zc_json_number(run->ref_ghz));
 	json_object_set_new(ctx, "quick", json_boolean(opt->quick));
 	json_object_set_new(ctx, "sweep", json_boolean(opt->sweep));
 	json_object_set_new(ctx, "filter", opt->filter ? json_string(opt->filter) : json_null());

@@ -1,6 +1,8 @@
 /* stats.c - see stats.h for the method. */
 #include "stats.h"
 
+#include <gsl/gsl_cdf.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +43,7 @@ double zc_median(const double *x, size_t n)
 
 double zc_binom_half_cdf(size_t n, size_t k)
 {
-	if (k >= n)
-		return 1.0;
-	/* Sum the pmf in log space: exact enough for any n a benchmark will have. */
-	double sum = 0.0;
-	for (size_t i = 0; i <= k; i++) {
-		double lp = lgamma((double)n + 1) - lgamma((double)i + 1) -
-			    lgamma((double)(n - i) + 1) - (double)n * log(2.0);
-		sum += exp(lp);
-	}
-	return sum > 1.0 ? 1.0 : sum;
+	return k >= n ? 1.0 : gsl_cdf_binomial_P((unsigned)k, 0.5, (unsigned)n);
 }
 
 int zc_median_ci_ranks(size_t n, double level, size_t *lo, size_t *hi, double *coverage)

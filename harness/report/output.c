@@ -1,0 +1,570 @@
+/*
+ * output.c - the result document (Google Benchmark JSON + zcbench's pairs), the human
+ * table, Go's benchmark text format, and the atomic result file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *const side_name[ZC_NSIDES] = {"baseline", "zerocopy"};
+
+json_t *zc_json_number(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void bench_name(char *buf, size_t len, const struct zc_pair_result *r, int side)
+{
+	snprintf(buf, len, "%s/%s/%s", r->pair->name, side_name[side], r->param->name);
+}
+
+static double bytes_per_second(const struct zc_pair_result *r, int s, double ns_per_iter)
+{
+	size_t b = r->param->bytes;
+	return b && !(r->pair->side[s].flags & ZC_SIDE_NO_BYTES) && ns_per_iter > 0
+		       ? (double)b / (ns_per_iter * 1e-9)
+		       : NAN;
+}
+
+static double per_byte(const struct zc_pair_result *r, int s, double ns_per_iter)
+{
+	size_t b = r->param->bytes;
+	return b && !(r->pair->side[s].flags & ZC_SIDE_NO_BYTES) ? ns_per_iter / (double)b : NAN;
+}
+
+/* The fields every benchmarks[] entry starts with, in Google Benchmark's order. */
+static json_t *entry_head(const char *name, const char *run_name, size_t family, size_t instance,
+			  const char *run_type, size_t reps)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "name", json_string(name));
+	json_object_set_new(e, "family_index", json_integer((json_int_t)family));
+	json_object_set_new(e, "per_family_instance_index", json_integer((json_int_t)instance));
+	json_object_set_new(e, "run_name", json_string(run_name));
+	json_object_set_new(e, "run_type", json_string(run_type));
+	/* Google Benchmark's name for what zcbench calls rounds. */
+	json_object_set_new(e, "repetitions", json_integer((json_int_t)reps));
+	return e;
+}
+
+/* One entry per timed sample (round); counts are not here: timed samples count nothing. */
+static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, int s,
+				  size_t family, size_t instance)
+{
+	const struct zc_side_result *sr = &r->side[s];
+	char name[256];
+	bench_name(name, sizeof name, r, s);
+	for (size_t k = 0; k < sr->n; k++) {
+		json_t *e = entry_head(name, name, family, instance, "iteration", sr->n);
+		json_object_set_new(e, "repetition_index", json_integer((json_int_t)k));
+		json_object_set_new(e, "threads", json_integer(1));
+		json_object_set_new(e, "iterations", json_integer((json_int_t)sr->iterations));
+		json_object_set_new(e, "real_time", zc_json_number(sr->real_ns[k]));
+		json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_ns[k]));
+		json_object_set_new(e, "time_unit", json_string("ns"));
+		json_object_set_new(e, "bytes_per_second", zc_json_number(bytes_per_second(r, s, sr->real_ns[k])));
+		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(per_byte(r, s, sr->cpu_ns[k])));
+		json_object_set_new(e, "position", json_string((k % 2 == 0) == (s == ZC_BASELINE) ? "first" : "second"));
+		json_object_set_new(e, "steal_ns", zc_json_number(sr->steal_ns[k]));
+		json_object_set_new(e, "run_delay_ns", zc_json_number(sr->run_delay_ns[k]));
+		json_object_set_new(e, "probe_ghz_before", zc_json_number(sr->ghz_before[k]));
+		json_object_set_new(e, "probe_ghz_after", zc_json_number(sr->ghz_after[k]));
+		json_object_set_new(e, "host_stolen", json_boolean(sr->host_flags[k] & ZC_HOST_STOLEN));
+		json_object_set_new(e, "host_slowed", json_boolean(sr->host_flags[k] & ZC_HOST_SLOWED));
+		json_array_append_new(arr, e);
+	}
+}
+
+enum agg { AGG_MEAN, AGG_MEDIAN, AGG_STDDEV, AGG_CV };
+static const char *const agg_name[] = {"mean", "median", "stddev", "cv"};
+
+static double agg_of(const struct zc_summary *s, enum agg a)
+{
+	switch (a) {
+	case AGG_MEAN: return s->mean;
+	case AGG_MEDIAN: return s->median;
+	case AGG_STDDEV: return s->stddev;
+	default: return s->cv;
+	}
+}
+
+/* Google Benchmark's aggregates of the timed samples, for compare.py. */
+static void add_aggregate_entries(json_t *arr, const struct zc_pair_result *r, int s,
+				  size_t family, size_t instance)
+{
+	const struct zc_side_result *sr = &r->side[s];
+	char run_name[256], name[300];
+	bench_name(run_name, sizeof run_name, r, s);
+	for (int a = AGG_MEAN; a <= AGG_CV; a++) {
+		snprintf(name, sizeof name, "%s_%s", run_name, agg_name[a]);
+		json_t *e = entry_head(name, run_name, family, instance, "aggregate", sr->n);
+		json_object_set_new(e, "threads", json_integer(1));
+		json_object_set_new(e, "aggregate_name", json_string(agg_name[a]));
+		json_object_set_new(e, "aggregate_unit", json_string(a == AGG_CV ? "percentage" : "time"));
+		json_object_set_new(e, "iterations", json_integer((json_int_t)sr->n));
+		json_object_set_new(e, "real_time", zc_json_number(agg_of(&sr->real_summary, (enum agg)a)));
+		json_object_set_new(e, "cpu_time", zc_json_number(agg_of(&sr->cpu_summary, (enum agg)a)));
+		json_object_set_new(e, "time_unit", json_string("ns"));
+		if (a == AGG_MEDIAN) {
+			json_object_set_new(e, "bytes_per_second", zc_json_number(sr->bytes_per_second));
+			json_object_set_new(e, "real_time_ci_low", zc_json_number(sr->real.ci_low));
+			json_object_set_new(e, "real_time_ci_high", zc_json_number(sr->real.ci_high));
+		}
+		json_array_append_new(arr, e);
+	}
+}
+
+/* A pair that did not run: one entry per side carrying Google Benchmark's error fields. */
+static void add_failed_entries(json_t *arr, const struct zc_pair_result *r, size_t family,
+			       size_t instance)
+{
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		char name[256];
+		bench_name(name, sizeof name, r, s);
+		json_t *e = entry_head(name, name, family + (size_t)s, instance, "iteration", 1);
+		json_object_set_new(e, "repetition_index", json_integer(0));
+		json_object_set_new(e, "threads", json_integer(1));
+		if (r->status == ZC_ST_SKIPPED) {
+			json_object_set_new(e, "skipped", json_true());
+			json_object_set_new(e, "skip_message", json_string(r->message));
+		} else {
+			json_object_set_new(e, "error_occurred", json_true());
+			json_object_set_new(e, "error_message", json_string(r->message));
+		}
+		json_object_set_new(e, "iterations", json_integer(0));
+		json_object_set_new(e, "real_time", json_integer(0));
+		json_object_set_new(e, "cpu_time", json_integer(0));
+		json_object_set_new(e, "time_unit", json_string("ns"));
+		json_array_append_new(arr, e);
+	}
+}
+
+static const char *status_name(enum zc_status s)
+{
+	return s == ZC_ST_OK ? "ok" : s == ZC_ST_SKIPPED ? "skipped" : "error";
+}
+
+static json_t *interval_json(struct zc_interval v)
+{
+	if (!isfinite(v.value))
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "median", zc_json_number(v.value));
+	json_object_set_new(o, "ci_low", zc_json_number(v.ci_low));
+	json_object_set_new(o, "ci_high", zc_json_number(v.ci_high));
+	return o;
+}
+
+static json_t *array_json(const double *x, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, zc_json_number(x[i]));
+	return a;
+}
+
+static json_t *side_json(const struct zc_pair_result *r, int s)
+{
+	const struct zc_side_result *sr = &r->side[s];
+	const struct zc_side *sd = &r->pair->side[s];
+	json_t *o = json_object();
+	json_object_set_new(o, "desc", json_string(sd->desc));
+	json_object_set_new(o, "iterations", json_integer((json_int_t)sr->iterations));
+	json_object_set_new(o, "time_ns", interval_json(sr->real));
+	json_object_set_new(o, "cpu_ns", interval_json(sr->cpu));
+	json_object_set_new(o, "bytes_per_second", zc_json_number(sr->bytes_per_second));
+	json_object_set_new(o, "cpu_ns_per_byte", zc_json_number(sr->cpu_ns_per_byte));
+	json_object_set_new(o, "moves_bytes", json_boolean(!(sd->flags & ZC_SIDE_NO_BYTES)));
+	json_object_set_new(o, "copies_per_iter_declared", json_real(sd->copies_per_iter));
+	json_object_set_new(o, "at_floor", json_boolean(sr->at_floor));
+	json_t *c = json_object();
+	for (int i = 0; i < ZC_NCOUNTERS; i++)
+		json_object_set_new(c, zc_counter_key[i], interval_json(sr->cnt_sum[i]));
+	json_object_set_new(o, "counters", c);
+	json_t *cs = json_object();
+	json_object_set_new(cs, "samples", json_integer((json_int_t)sr->ncounted));
+	json_object_set_new(cs, "time_ns", array_json(sr->counted_real_ns, sr->ncounted));
+	for (int i = 0; i < ZC_NCOUNTERS; i++)
+		json_object_set_new(cs, zc_counter_key[i], array_json(sr->cnt[i], sr->ncounted));
+	json_object_set_new(o, "counted", cs);
+	json_object_set_new(o, "counted_over_uncounted", zc_json_number(sr->counted_over_uncounted));
+	json_t *h = json_object();
+	json_object_set_new(h, "samples", json_integer((json_int_t)sr->n));
+	json_object_set_new(h, "stolen", json_integer((json_int_t)sr->stolen));
+	json_object_set_new(h, "slowed", json_integer((json_int_t)sr->slowed));
+	json_object_set_new(o, "host", h);
+	return o;
+}
+
+static json_t *estimate_json(const struct zc_estimate *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "estimate", zc_json_number(e->estimate));
+	json_object_set_new(o, "ci_low", zc_json_number(e->ci_low));
+	json_object_set_new(o, "ci_high", zc_json_number(e->ci_high));
+	json_object_set_new(o, "p_value", zc_json_number(e->p));
+	return o;
+}
+
+/* "2156x", or ">= 1000x" when the zero-copy side is at the loop floor. */
+static void ratio_display(char *buf, size_t len, const struct zc_pair_result *r)
+{
+	const struct zc_estimate *e = &r->ratio_est;
+	if (!isfinite(e->estimate))
+		snprintf(buf, len, "-");
+	else if (r->bound && strcmp(r->bound, "lower") == 0)
+		snprintf(buf, len, ">= %gx", zc_round_down_nice(e->ci_low));
+	else if (r->bound && strcmp(r->bound, "upper") == 0)
+		snprintf(buf, len, "<= %.3gx", e->ci_high);
+	else
+		snprintf(buf, len, "%.3fx", e->estimate);
+}
+
+static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result *r)
+{
+	char b[256], z[256], disp[64];
+	bench_name(b, sizeof b, r, ZC_BASELINE);
+	bench_name(z, sizeof z, r, ZC_ZEROCOPY);
+	int ok = r->status == ZC_ST_OK;
+	const struct zc_estimate *e = &r->ratio_est;
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(r->pair->name));
+	json_object_set_new(o, "param", json_string(r->param->name));
+	json_object_set_new(o, "baseline", json_string(b));
+	json_object_set_new(o, "zerocopy", json_string(z));
+	json_object_set_new(o, "control", json_boolean(r->pair->flags & ZC_PAIR_CONTROL));
+	json_object_set_new(o, "status", json_string(status_name(r->status)));
+	json_object_set_new(o, "message", ok ? json_null() : json_string(r->message));
+	json_object_set_new(o, "verified", json_boolean(r->verified));
+	json_object_set_new(o, "summary", json_string(r->pair->summary));
+	json_object_set_new(o, "param_desc", json_string(r->param->desc ? r->param->desc : ""));
+	json_object_set_new(o, "bytes_per_iter", json_integer((json_int_t)r->param->bytes));
+	json_object_set_new(o, "rounds", json_integer((json_int_t)r->rounds));
+	json_object_set_new(o, "blocks", json_integer((json_int_t)r->blocks));
+	json_object_set_new(o, "ratio", ok ? zc_json_number(e->estimate) : json_null());
+	json_object_set_new(o, "ratio_ci_low", ok ? zc_json_number(e->ci_low) : json_null());
+	json_object_set_new(o, "ratio_ci_high", ok ? zc_json_number(e->ci_high) : json_null());
+	json_object_set_new(o, "ratio_ci_level", ok ? zc_json_number(e->level) : json_null());
+	json_object_set_new(o, "ratio_bound", ok && r->bound ? json_string(r->bound) : json_null());
+	ratio_display(disp, sizeof disp, r);
+	json_object_set_new(o, "ratio_display", ok ? json_string(disp) : json_null());
+	json_object_set_new(o, "saving_ns_per_iter", ok ? zc_json_number(r->saving_ns) : json_null());
+	json_object_set_new(o, "p_value", ok ? zc_json_number(e->p) : json_null());
+	json_object_set_new(o, "p_adjusted", ok ? zc_json_number(r->p_adjusted) : json_null());
+	json_object_set_new(o, "serial_correlation", ok ? zc_json_number(e->rho) : json_null());
+	json_object_set_new(o, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
+	json_object_set_new(o, "verdict_reason", ok ? json_string(r->why) : json_null());
+	if (ok) {
+		json_t *pe = estimate_json(&r->position_est);
+		/* Flagged when the second-runner effect is real and larger than the margin. */
+		json_object_set_new(pe, "flagged", json_boolean(isfinite(r->position_est.ci_low) &&
+							       (r->position_est.ci_low > 1 + run->equivalence ||
+								r->position_est.ci_high < 1 / (1 + run->equivalence))));
+		json_object_set_new(o, "position_effect", pe);
+		json_t *d = json_object();
+		json_object_set_new(d, "first_half", zc_json_number(r->drift.first));
+		json_object_set_new(d, "second_half", zc_json_number(r->drift.second));
+		json_object_set_new(d, "p_value", zc_json_number(r->drift.p));
+		json_object_set_new(d, "detected", json_boolean(r->drift.detected));
+		json_object_set_new(d, "changes_verdict", json_boolean(r->drift.changes_verdict));
+		json_object_set_new(o, "drift", d);
+		json_object_set_new(o, "round_ratios", array_json(r->ratio, r->rounds));
+		json_object_set_new(o, "block_ratios", array_json(r->block_ratio, r->blocks));
+		json_t *sides = json_object();
+		json_object_set_new(sides, "baseline", side_json(r, ZC_BASELINE));
+		json_object_set_new(sides, "zerocopy", side_json(r, ZC_ZEROCOPY));
+		json_object_set_new(o, "sides", sides);
+	}
+	return o;
+}
+
+/* The run's noise floor: how often the controls (identical sides) were not "same". */
+static json_t *noise_floor_json(const struct zc_run *run)
+{
+	size_t n = 0, same = 0, decided = 0;
+	double widest = 0;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct zc_pair_result *r = &run->results[i];
+		if (!(r->pair->flags & ZC_PAIR_CONTROL) || r->status != ZC_ST_OK)
+			continue;
+		n++;
+		same += strcmp(r->verdict, "same") == 0;
+		decided += strcmp(r->verdict, "faster") == 0 || strcmp(r->verdict, "slower") == 0;
+		double w = fmax(r->ratio_est.ci_high - 1, 1 - r->ratio_est.ci_low);
+		if (isfinite(w) && w > widest)
+			widest = w;
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "controls", json_integer((json_int_t)n));
+	json_object_set_new(o, "same", json_integer((json_int_t)same));
+	json_object_set_new(o, "false_verdicts", json_integer((json_int_t)decided));
+	json_object_set_new(o, "false_verdict_rate", n ? json_real((double)decided / (double)n) : json_null());
+	json_object_set_new(o, "widest_half_width", n ? json_real(widest) : json_null());
+	return o;
+}
+
+json_t *zc_result_json(const struct zc_run *run, json_t *context)
+{
+	json_t *doc = json_object();
+	json_t *benchmarks = json_array();
+	json_t *pairs = json_array();
+	size_t family = 0, instance = 0;
+	for (size_t k = 0; k < run->n; k++) {
+		const struct zc_pair_result *r = &run->results[k];
+		/* A family is one pair's side; its instances are the pair's params. */
+		if (k > 0 && r->pair != run->results[k - 1].pair) {
+			family += 2;
+			instance = 0;
+		}
+		if (r->status == ZC_ST_OK) {
+			for (int s = 0; s < ZC_NSIDES; s++)
+				add_iteration_entries(benchmarks, r, s, family + (size_t)s, instance);
+			for (int s = 0; s < ZC_NSIDES; s++)
+				add_aggregate_entries(benchmarks, r, s, family + (size_t)s, instance);
+		} else {
+			add_failed_entries(benchmarks, r, family, instance);
+		}
+		json_array_append_new(pairs, pair_entry(run, r));
+		instance++;
+	}
+	json_object_set_new(context, "noise_floor", noise_floor_json(run));
+	json_object_set_new(doc, "context", context);
+	json_object_set_new(doc, "benchmarks", benchmarks);
+	json_object_set_new(doc, "pairs", pairs);
+	return doc;
+}
+
+/* ---- human table ---- */
+static void fmt_time(char *buf, size_t len, double ns)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns < 10)
+		snprintf(buf, len, "%.3f ns", ns);
+	else if (ns < 1e4)
+		snprintf(buf, len, "%.1f ns", ns);
+	else if (ns < 1e7)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+}
+
+static void fmt_num(char *buf, size_t len, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "n/a");
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+void zc_print_table_header(FILE *f)
+{
+	fprintf(f, "%-44s %-8s %12s %7s %9s %8s %8s %8s %6s\n", "pair/param", "side", "time/op",
+		"+-ci", "GB/s", "sys/op", "flt/op", "csw/op", "copies");
+}
+
+void zc_print_table(FILE *f, const struct zc_pair_result *r)
+{
+	char label[160];
+	snprintf(label, sizeof label, "%s/%s", r->pair->name, r->param->name);
+	if (r->status != ZC_ST_OK) {
+		fprintf(f, "%-44s %s: %s\n", label, status_name(r->status), r->message);
+		return;
+	}
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		const struct zc_side_result *sr = &r->side[s];
+		char t[32], bw[32], c1[32], c2[32], c3[32], pm[32];
+		fmt_time(t, sizeof t, sr->real.value);
+		double half = zc_ci_half_width(&sr->real_summary);
+		if (isfinite(half))
+			snprintf(pm, sizeof pm, "%.1f%%", half * 100);
+		else
+			snprintf(pm, sizeof pm, "-");
+		if (isfinite(sr->bytes_per_second))
+			snprintf(bw, sizeof bw, "%.2f", sr->bytes_per_second / 1e9);
+		else
+			snprintf(bw, sizeof bw, "-");
+		fmt_num(c1, sizeof c1, sr->cnt_sum[ZC_CNT_SYSCALLS].value);
+		fmt_num(c2, sizeof c2, sr->cnt_sum[ZC_CNT_PAGE_FAULTS].value);
+		fmt_num(c3, sizeof c3, sr->cnt_sum[ZC_CNT_CTX_SWITCHES].value);
+		fprintf(f, "%-44s %-8s %12s %7s %9s %8s %8s %8s %6g%s\n", s == 0 ? label : "",
+			side_name[s], t, pm, bw, c1, c2, c3, r->pair->side[s].copies_per_iter,
+			sr->at_floor ? "  at loop floor" : "");
+	}
+	const struct zc_estimate *e = &r->ratio_est;
+	char disp[64], save[32];
+	ratio_display(disp, sizeof disp, r);
+	fmt_time(save, sizeof save, r->saving_ns);
+	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  saves %s/op  (%zu blocks)\n", "", disp,
+		e->level * 100, e->ci_low, e->ci_high, r->verdict, save, r->blocks);
+	if (strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower"))
+		fprintf(f, "%-44s %s\n", "", r->why);
+	if (r->side[0].stolen + r->side[1].stolen + r->side[0].slowed + r->side[1].slowed)
+		fprintf(f, "%-44s host: %zu samples stolen from, %zu slowed (of %zu)\n", "",
+			r->side[0].stolen + r->side[1].stolen, r->side[0].slowed + r->side[1].slowed,
+			2 * r->rounds);
+}
+
+/* ---- Go benchmark text format ---- */
+void zc_print_benchstat(FILE *f, const struct zc_pair_result *r)
+{
+	if (r->status != ZC_ST_OK)
+		return;
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		const struct zc_side_result *sr = &r->side[s];
+		for (size_t k = 0; k < sr->n; k++) {
+			/* "Benchmark" must not be followed by a lower-case letter: '_' keeps the
+			 * zcbench name readable and greppable. The "-1" is Go's GOMAXPROCS. */
+			fprintf(f, "Benchmark_%s/side=%s/param=%s-1 %llu %.4f ns/op", r->pair->name,
+				side_name[s], r->param->name, (unsigned long long)sr->iterations,
+				sr->real_ns[k]);
+			double bps = bytes_per_second(r, s, sr->real_ns[k]);
+			if (isfinite(bps))
+				fprintf(f, " %.2f MB/s", bps / 1e6);
+			fprintf(f, " %.4f cpu-ns/op\n", sr->cpu_ns[k]);
+		}
+	}
+}
+
+/* ---- atomic result file ---- */
+int zc_out_open(struct zc_outfile *o, const char *path, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	if (strlen(path) >= sizeof o->path - 32) {
+		snprintf(err, errlen, "--out: path too long");
+		return -1;
+	}
+	snprintf(o->path, sizeof o->path, "%s", path);
+	char dirbuf[sizeof o->path];
+	snprintf(dirbuf, sizeof dirbuf, "%s", path);
+	const char *dir = dirname(dirbuf);
+
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--out %s: directory '%s' does not exist", path, dir);
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		snprintf(err, errlen, "--out %s: file exists; results are never overwritten", path);
+		return -1;
+	}
+	/* An unnamed file: nothing appears in the directory until it is complete. */
+	o->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (o->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		snprintf(o->tmp, sizeof o->tmp, "%s/.zcbench-XXXXXX", dir);
+		o->fd = mkstemp(o->tmp);
+		if (o->fd >= 0)
+			fchmod(o->fd, 0644);
+		else
+			o->tmp[0] = '\0';
+	}
+	if (o->fd < 0) {
+		snprintf(err, errlen, "--out %s: cannot write in '%s': %s", path, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void zc_out_abort(struct zc_outfile *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp[0])
+		unlink(o->tmp);
+	o->tmp[0] = '\0';
+}
+
+int zc_out_commit(struct zc_outfile *o, const char *data, size_t len, char *err, size_t errlen)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(o->fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "writing %s: %s", o->path, strerror(errno));
+			zc_out_abort(o);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(o->fd) != 0) {
+		snprintf(err, errlen, "fsync %s: %s", o->path, strerror(errno));
+		zc_out_abort(o);
+		return -1;
+	}
+	int rc;
+	if (o->tmp[0]) {
+		/* link() fails with EEXIST instead of replacing: never overwrite. */
+		rc = link(o->tmp, o->path);
+	} else {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
+		rc = linkat(AT_FDCWD, proc, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "creating %s: %s%s", o->path, strerror(errno),
+			 errno == EEXIST ? " (results are never overwritten)" : "");
+		zc_out_abort(o);
+		return -1;
+	}
+	zc_out_abort(o); /* closes, and removes the named temp file if there was one */
+	return 0;
+}
+
+int zc_out_fallback(const char *path, const char *data, size_t len, char *saved, size_t savedlen)
+{
+	char base[256];
+	const char *slash = strrchr(path, '/');
+	snprintf(base, sizeof base, "%s", slash ? slash + 1 : path);
+	const char *env = getenv("ZCBENCH_FALLBACK_DIR");
+	const char *dirs[] = {env, getenv("TMPDIR"), "/var/tmp", "/tmp", "."};
+	snprintf(saved, savedlen, "tried $ZCBENCH_FALLBACK_DIR, $TMPDIR, /var/tmp, /tmp, .");
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		for (int k = 0; k < 100; k++) {
+			char p[4096];
+			if (k)
+				snprintf(p, sizeof p, "%s/zcbench-unsaved-%d-%s", dirs[i], k, base);
+			else
+				snprintf(p, sizeof p, "%s/zcbench-unsaved-%s", dirs[i], base);
+			int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd < 0) {
+				if (errno == EEXIST)
+					continue;
+				break;
+			}
+			size_t off = 0;
+			while (off < len) {
+				ssize_t w = write(fd, data + off, len - off);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				off += (size_t)w;
+			}
+			int ok = off == len && fsync(fd) == 0;
+			close(fd);
+			if (ok) {
+				snprintf(saved, savedlen, "%s", p);
+				return 0;
+			}
+			unlink(p);
+			break;
+		}
+	}
+	return -1;
+}
