@@ -17,7 +17,8 @@ void zc_usage(FILE *f)
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
 	      "  --rounds N          timed rounds per pair, even, 8..100000 (default 20; 8 with\n"
 	      "                      --quick): N/2 AB|BA blocks, plus one counted block per two\n"
-	      "                      timed blocks\n"
+	      "                      timed blocks; params of one iteration per sample (cold\n"
+	      "                      cache) run 4x as many\n"
 	      "  --min-time SECONDS  target time of one sample, each side calibrated on its own,\n"
 	      "                      0.0001..60 (default 0.05)\n"
 	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%%\n"
@@ -30,6 +31,8 @@ void zc_usage(FILE *f)
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
 	      "  --machine NAME      the machine's name in the result (default: --machine-name)\n"
 	      "  --machine-name      print this machine's default results folder name, then exit\n"
+	      "  --reanalyse FILE    the block analysis of a result file's rounds (with --alpha,\n"
+	      "                      --equivalence), beside its published verdicts; then exit\n"
 	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
 	      "                      (sweep sizes only with --sweep)\n"
 	      "  --tune              (root) governor performance, boost off, THP as --thp says;\n"
@@ -58,6 +61,7 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"thp", required_argument, 0, 'H'},	       {"aslr", no_argument, 0, 'A'},
 		{"equivalence", required_argument, 0, 'E'}, {"alpha", required_argument, 0, 'a'},
 		{"machine", required_argument, 0, 'm'},  {"machine-name", no_argument, 0, 'N'},
+		{"reanalyse", required_argument, 0, 'R'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -105,6 +109,7 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			}
 			break;
 		case 'N': o->machine_name = 1; break;
+		case 'R': o->reanalyse = optarg; break;
 		case 'm':
 			if (!*optarg || strlen(optarg) > 64 || strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(optarg) || optarg[0] == '.') {
 				snprintf(err, errlen, "--machine: '%s' is not a name of 1..64 letters, digits, '.', '_' or '-' (not starting with '.')", optarg);

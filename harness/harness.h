@@ -42,6 +42,7 @@ struct zc_options {
 	const char *machine; /* --machine NAME, NULL: zc_machine_identity */
 	const char *filter;  /* POSIX extended regex on "pair/param" */
 	const char *out;     /* JSON path; NULL: no file */
+	const char *reanalyse; /* --reanalyse FILE */
 	enum zc_format format;
 	char cmdline[1024];  /* argv joined, for the result's context */
 };
@@ -66,6 +67,10 @@ size_t zc_context_count(void);
 const char *zc_context_key(size_t i);
 const char *zc_context_value(size_t i);
 void zc_set_interrupted(int v);
+/* The notes benches left for the current pair/param (zc_note); clears them. */
+#define ZC_MAX_NOTES 8
+#define ZC_NOTE_LEN 256
+size_t zc_notes_take(char key[][64], char val[][ZC_NOTE_LEN], size_t max);
 
 /* ---- run/runner.c ---- */
 enum zc_status { ZC_ST_OK, ZC_ST_SKIPPED, ZC_ST_ERROR };
@@ -106,6 +111,8 @@ struct zc_pair_result {
 	struct zc_side_result side[ZC_NSIDES];
 	double *ratio;          /* per round: baseline / zerocopy time per iteration */
 	int verified;
+	size_t nnotes;          /* zc_note()s from the pair's setup and run */
+	char note_key[ZC_MAX_NOTES][64], note_val[ZC_MAX_NOTES][ZC_NOTE_LEN];
 	/* Filled by zc_analyse_run: */
 	size_t blocks;
 	double *block_ratio, *position;
@@ -125,6 +132,9 @@ struct zc_run_config {
 	int cpu;           /* the pinned core (host readings) */
 	double ref_ghz;    /* the frequency probe's reference */
 };
+
+/* Params of one iteration per sample run this many times the rounds. */
+#define ZC_SINGLE_ROUNDS_FACTOR 4
 
 /* A side whose time per iteration is within this factor of the loop floor measures the
  * loop, not the work: its time is an upper bound. */
@@ -147,6 +157,10 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 void zc_pair_result_free(struct zc_pair_result *r);
 /* The loop floor: time per iteration of an empty run() with the DCE guards of a side. */
 double zc_loop_floor_ns(const struct zc_run_config *cfg);
+
+/* ---- analysis/reanalyse.c ---- */
+/* zcbench --reanalyse FILE: the block analysis of a result file's rounds, as markdown. */
+int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out);
 
 /* ---- analysis/summary.c ---- */
 /* Every statistic of a run, once: per side, per pair, and the run-wide adjustment. */

@@ -27,7 +27,7 @@ static void list_pairs(void)
 {
 	for (size_t i = 0; i < zc_registry_count(); i++) {
 		const struct zc_pair *p = zc_registry_get(i);
-		printf("%s: %s\n", p->name, p->summary);
+		printf("%s%s: %s\n", p->name, p->flags & ZC_PAIR_CONTROL ? " [control]" : "", p->summary);
 		printf("  baseline: %s (copies/iter %g)\n", p->side[0].desc, p->side[0].copies_per_iter);
 		printf("  zerocopy: %s (copies/iter %g)\n", p->side[1].desc, p->side[1].copies_per_iter);
 		for (size_t k = 0; k < p->nparams; k++)
@@ -109,6 +109,8 @@ int main(int argc, char **argv)
 	}
 	if (o.make_testdata)
 		return make_testdata(&o);
+	if (o.reanalyse)
+		return zc_reanalyse(o.reanalyse, o.alpha, o.equivalence, stdout);
 	if (o.machine_name) {
 		char name[128], facts[512];
 		zc_machine_identity(name, sizeof name, facts, sizeof facts);

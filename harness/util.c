@@ -48,6 +48,37 @@ void zc_clear_message(void)
 	message[0] = '\0';
 }
 
+/* ---- notes of the current pair/param ---- */
+static char note_key[ZC_MAX_NOTES][64], note_val[ZC_MAX_NOTES][ZC_NOTE_LEN];
+static size_t nnotes;
+
+void zc_note(const char *key, const char *fmt, ...)
+{
+	size_t i;
+	for (i = 0; i < nnotes && strcmp(note_key[i], key) != 0; i++)
+		;
+	if (i == ZC_MAX_NOTES)
+		return;
+	snprintf(note_key[i], sizeof note_key[i], "%s", key);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(note_val[i], sizeof note_val[i], fmt, ap);
+	va_end(ap);
+	if (i == nnotes)
+		nnotes++;
+}
+
+size_t zc_notes_take(char key[][64], char val[][ZC_NOTE_LEN], size_t max)
+{
+	size_t n = nnotes < max ? nnotes : max;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(key[i], note_key[i], sizeof note_key[i]);
+		memcpy(val[i], note_val[i], sizeof note_val[i]);
+	}
+	nnotes = 0;
+	return n;
+}
+
 /* ---- context entries from benches ---- */
 #define ZC_MAX_CONTEXT 64
 static char *ctx_key[ZC_MAX_CONTEXT], *ctx_val[ZC_MAX_CONTEXT];

@@ -86,6 +86,14 @@ void zc_register(const struct zc_pair *pair);
 void zc_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void zc_skipf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Adds "key": "value" to this pair/param's notes in the result (pairs[].notes): facts of
+ * its setup, such as how the page cache was populated. Cleared before each param. */
+void zc_note(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The folio sizes behind a file's cached pages, e.g. "1MiB x2, 64KiB x32" (root only;
+ * otherwise "unknown: ..." and -1). */
+int zc_folio_layout(int fd, size_t bytes, char *out, size_t len);
+
 /* Adds "key": "value" to the result file's context (e.g. the XXH3 implementation used). */
 void zc_context_set(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -18,6 +18,10 @@ const struct zc_param file_params[FILE_NPARAMS] = {
 	{"4MiB_cold", MiB(4), FS_KEPT | FS_COLD,
 	 "4 MiB evicted from page cache before every sample (1 iteration per sample); mapping remade after eviction",
 	 ZC_PARAM_SINGLE},
+	{"4MiB_warm_kept_read4M", MiB(4), FS_KEPT | FS_POP(FS_POP_WHOLE),
+	 "4 MiB warm, mapping kept; cached by one 4 MiB read (as dd bs=4M)", 0},
+	{"4MiB_warm_kept_read4K", MiB(4), FS_KEPT | FS_POP(FS_POP_4KIB),
+	 "4 MiB warm, mapping kept; cached by 4 KiB reads (as dd bs=4k)", 0},
 	{"64KiB_warm_kept", KiB(64), FS_KEPT, "64 KiB warm, mapping kept", 0},
 	{"4KiB_warm_kept", KiB(4), FS_KEPT, "4 KiB warm, mapping kept", 0},
 	{"4KiB_warm_per_iter", KiB(4), FS_PER_ITER, "4 KiB warm, mmap+munmap every iteration", 0},
@@ -46,12 +50,36 @@ static const unsigned char *map_file(struct file_source *fs, int flags)
 	return m;
 }
 
+/* Evict, then read sequentially in the method's chunks; note the method and the folios. */
+static int populate(struct file_source *fs, int method)
+{
+	size_t chunk = method == FS_POP_4KIB ? KiB(4) : method == FS_POP_WHOLE ? fs->n : FS_POP_DEFAULT_CHUNK;
+	if (chunk > fs->n)
+		chunk = fs->n;
+	long left = zc_evict_file(fs->td.fd, fs->n);
+	for (size_t off = 0; off < fs->n;) {
+		ssize_t k = pread(fs->td.fd, fs->buf, chunk < fs->n - off ? chunk : fs->n - off, (off_t)off);
+		if (k <= 0) {
+			zc_errorf("populating the page cache from %s: %s", fs->td.path, k ? strerror(errno) : "end of file");
+			return ZC_ERROR;
+		}
+		off += (size_t)k;
+	}
+	zc_note("page_cache_method", "evicted (%s), then read sequentially in %zu KiB reads",
+		left == 0 ? "no page left" : left < 0 ? "eviction unchecked" : "some pages stayed", chunk >> 10);
+	char layout[512];
+	zc_folio_layout(fs->td.fd, fs->n, layout, sizeof layout);
+	zc_note("page_cache_folios", "%s", layout);
+	return ZC_OK;
+}
+
 int fs_setup(void *state, const struct zc_param *p)
 {
 	struct file_source *fs = state;
 	fs->n = p->bytes;
 	fs->mode = (int)(p->arg & 0xf);
 	fs->cold = (p->arg & FS_COLD) != 0;
+	int pop = (int)((p->arg >> FS_POP_SHIFT) & 0xff);
 	/* Warm: the file in page cache plus two user buffers of its size must fit in RAM,
 	 * or the "warm" run would measure reclaim. Refuse before starting. */
 	uint64_t avail = zc_mem_available();
@@ -75,6 +103,8 @@ int fs_setup(void *state, const struct zc_param *p)
 			return ZC_SKIP;
 		}
 	}
+	if (!fs->cold && populate(fs, pop) != ZC_OK)
+		return ZC_ERROR;
 	if (fs->mode == FS_KEPT && !(fs->map = map_file(fs, 0)))
 		return ZC_ERROR;
 	return ZC_OK;

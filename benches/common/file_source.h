@@ -21,6 +21,17 @@
 
 enum { FS_KEPT = 0, FS_PER_ITER = 1, FS_POPULATE = 2, FS_COLD = 0x10 };
 
+/*
+ * Warm params put the file into the page cache by one defined method before they are
+ * measured: evict it, then read it sequentially in chunks of a fixed size (param arg
+ * bits 8..15 choose the size; 0: the default). What came before (how the file was
+ * written, who read it) no longer matters, and the folio layout that results is noted.
+ */
+#define FS_POP_SHIFT 8
+enum { FS_POP_DEFAULT = 0, FS_POP_4KIB = 1, FS_POP_WHOLE = 2 };
+#define FS_POP(m) ((m) << FS_POP_SHIFT)
+#define FS_POP_DEFAULT_CHUNK (128u << 10) /* what cat and cp use */
+
 struct file_source {
 	struct zc_testdata td;
 	size_t n;
@@ -30,7 +41,7 @@ struct file_source {
 };
 
 /* The params every file pair runs: sizes x mapping modes x cache state. */
-#define FILE_NPARAMS 18
+#define FILE_NPARAMS 20
 extern const struct zc_param file_params[FILE_NPARAMS];
 
 /* Pair callbacks; a pair's state must begin with a struct file_source. */

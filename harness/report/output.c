@@ -264,6 +264,10 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "serial_correlation", ok ? zc_json_number(e->rho) : json_null());
 	json_object_set_new(o, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
 	json_object_set_new(o, "verdict_reason", ok ? json_string(r->why) : json_null());
+	json_t *notes = json_object();
+	for (size_t i = 0; i < r->nnotes; i++)
+		json_object_set_new(notes, r->note_key[i], json_string(r->note_val[i]));
+	json_object_set_new(o, "notes", notes);
 	if (ok) {
 		json_t *pe = estimate_json(&r->position_est);
 		/* Flagged when the second-runner effect is real and larger than the margin. */
@@ -347,13 +351,14 @@ json_t *zc_result_json(const struct zc_run *run, json_t *context)
 /* ---- human table ---- */
 static void fmt_time(char *buf, size_t len, double ns)
 {
+	double a = fabs(ns);
 	if (!isfinite(ns))
 		snprintf(buf, len, "-");
-	else if (ns < 10)
+	else if (a < 10)
 		snprintf(buf, len, "%.3f ns", ns);
-	else if (ns < 1e4)
+	else if (a < 1e4)
 		snprintf(buf, len, "%.1f ns", ns);
-	else if (ns < 1e7)
+	else if (a < 1e7)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
 	else
 		snprintf(buf, len, "%.1f ms", ns / 1e6);
@@ -404,9 +409,10 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 	const struct zc_estimate *e = &r->ratio_est;
 	char disp[64], save[32];
 	ratio_display(disp, sizeof disp, r);
-	fmt_time(save, sizeof save, r->saving_ns);
-	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  saves %s/op  (%zu blocks)\n", "", disp,
-		e->level * 100, e->ci_low, e->ci_high, r->verdict, save, r->blocks);
+	fmt_time(save, sizeof save, fabs(r->saving_ns));
+	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu blocks)\n", "", disp,
+		e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs",
+		save, r->blocks);
 	if (strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower"))
 		fprintf(f, "%-44s %s\n", "", r->why);
 	if (r->side[0].stolen + r->side[1].stolen + r->side[0].slowed + r->side[1].slowed)

@@ -238,7 +238,10 @@ static int counted_block(const struct zc_pair *p, void *state, struct zc_pair_re
 static void run_rounds(const struct zc_run_config *cfg, const struct zc_pair *p, void *state,
 		       struct zc_pair_result *r)
 {
-	size_t n = (size_t)cfg->rounds, blocks = n / 2;
+	/* A one-iteration sample (a cold cache) is short and noisy: 4x the rounds, which
+	 * costs about what the other params' longer samples cost. */
+	size_t n = (size_t)cfg->rounds * (r->param->flags & ZC_PARAM_SINGLE ? ZC_SINGLE_ROUNDS_FACTOR : 1);
+	size_t blocks = n / 2;
 	size_t counted_blocks = blocks / 2 ? blocks / 2 : 1;
 	if (alloc_side(&r->side[0], n, 2 * counted_blocks) ||
 	    alloc_side(&r->side[1], n, 2 * counted_blocks) || !(r->ratio = calloc(n, sizeof(double)))) {
@@ -298,6 +301,7 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 	int done_pair = 0, done_side[ZC_NSIDES] = {0, 0};
 	int rc = ZC_OK;
 	zc_clear_message();
+	zc_notes_take(r->note_key, r->note_val, 0); /* a previous param's notes are not ours */
 	if (p->setup && (rc = p->setup(state, param)) != ZC_OK) {
 		fail(r, rc == ZC_SKIP ? ZC_ST_SKIPPED : ZC_ST_ERROR,
 		     rc == ZC_SKIP ? "skipped" : "setup failed");
@@ -336,6 +340,7 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 	}
 	r->verified = 1;
 out:
+	r->nnotes = zc_notes_take(r->note_key, r->note_val, ZC_MAX_NOTES);
 	for (int s = ZC_NSIDES - 1; s >= 0; s--)
 		if (done_side[s] && p->side[s].teardown)
 			p->side[s].teardown(state);

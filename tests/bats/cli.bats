@@ -34,10 +34,24 @@ setup_file() {
 @test "copy_vs_slice: 3 params, verified, copies 1 vs 0, names as <pair>/<side>/<param>" {
   run -0 jq -r '.pairs | map(select(.name=="copy_vs_slice")) | length' "$RUN1"
   [ "$output" = 3 ]
-  jq -e '.pairs | all(.verified and .status=="ok" and (.verdict|IN("faster","slower","same")))' "$RUN1"
-  jq -e '[.benchmarks[] | select(.name=="copy_vs_slice/baseline/64KiB_reused") | .copies_per_iter] | all(.==1)' "$RUN1"
-  jq -e '[.benchmarks[] | select(.name=="copy_vs_slice/zerocopy/64KiB_reused") | .copies_per_iter] | all(.==0)' "$RUN1"
+  jq -e '.pairs | all(.verified and .status=="ok" and (.verdict|IN("faster","slower","same","inconclusive","unstable")))' "$RUN1"
+  jq -e '[.pairs[] | select(.name=="copy_vs_slice") | .sides.baseline.copies_per_iter_declared] | all(.==1)' "$RUN1"
+  jq -e '[.pairs[] | select(.name=="copy_vs_slice") | .sides.zerocopy.copies_per_iter_declared] | all(.==0)' "$RUN1"
   jq -e '.pairs[0] | .ratio_ci_low <= .ratio and .ratio <= .ratio_ci_high' "$RUN1"
+}
+
+@test "copy_vs_slice: the view side is at the loop floor, moves no bytes, and the ratio is a lower bound" {
+  jq -e '.context.loop_floor_ns > 0' "$RUN1"
+  jq -e '[.pairs[] | select(.name=="copy_vs_slice")]
+         | all(.sides.zerocopy.at_floor and .sides.zerocopy.bytes_per_second == null
+               and .sides.baseline.bytes_per_second > 0 and .ratio_bound == "lower"
+               and (.ratio_display | startswith(">= ")) and .saving_ns_per_iter > 0)' "$RUN1"
+}
+
+@test "each side is calibrated on its own, and the counters' cost is a measured figure" {
+  jq -e '[.pairs[] | select(.name=="copy_vs_slice")]
+         | all(.sides.zerocopy.iterations > 10 * .sides.baseline.iterations)' "$RUN1"
+  jq -e '.pairs | all(.sides.baseline.counted.samples >= 2 and (.sides.baseline.counted_over_uncounted > 0))' "$RUN1"
 }
 
 @test "copy_vs_slice makes no syscalls in its loop (measured, when the counter is open)" {
@@ -46,14 +60,28 @@ setup_file() {
   fi
   # A sanitizer build's malloc (fresh param) is ASan's, which does mmap/munmap: only glibc's is syscall-free.
   jq -e '(.context.cflags | test("fsanitize")) as $san
-         | [.benchmarks[] | select(.run_type=="iteration")
-            | select(($san and (.name|endswith("/64KiB_fresh"))) | not) | .syscalls_per_iter] | all(. == 0)' "$RUN1"
+         | [.pairs[] | select(($san and .param == "64KiB_fresh") | not)
+            | .sides[].counted.syscalls_per_iter[]] | all(. == 0)' "$RUN1"
 }
 
 @test "the context carries the machine fingerprint" {
   jq -e '.context | .kernel_release and .cpu_model and (.cpu_flags|has("fsrm")) and .thp_enabled
          and (.mitigations|type=="object") and .compiler and .git_commit and (.pinned_cpu>=0)
-         and (.warnings|type=="array") and .json_schema_version==1' "$RUN1"
+         and (.warnings|type=="array") and .json_schema_version==2' "$RUN1"
+  # What shaped the run is recorded with it.
+  jq -e '.context | (.command_line | test("--quick")) and .rounds == 8 and .alpha == 0.05
+         and .equivalence == 0.05 and (.machine | test("^[A-Za-z0-9._-]+$"))' "$RUN1"
+}
+
+@test "--machine-name: hostname plus a stable id; --machine NAME overrides; bad names refused" {
+  run -0 "$ZCBENCH" --machine-name
+  [[ $output =~ ^[A-Za-z0-9_-]+-[0-9a-f]{8}$ ]]
+  [ "$output" = "$("$ZCBENCH" --machine-name)" ]
+  [ "$(hostname -s)" = "${output%-*}" ] || [[ $(hostname -s) == *[!A-Za-z0-9_-]* ]]
+  run -0 "$ZCBENCH" --machine bench-box --machine-name
+  [ "$output" = bench-box ]
+  run -2 "$ZCBENCH" --machine '../x' --machine-name
+  [[ $output == *"--machine"* ]]
 }
 
 @test "Google Benchmark's compare.py reads two result files" {
@@ -66,7 +94,7 @@ setup_file() {
   run -0 "$ZCBENCH" --quick --format benchstat --filter '64KiB_reused$'
   [[ $output == *"goos: linux"* ]]
   n=$(grep -cE '^Benchmark_copy_vs_slice/side=(baseline|zerocopy)/param=64KiB_reused-1 [0-9]+ [0-9.]+ ns/op' <<<"$output")
-  [ "$n" -eq 12 ]
+  [ "$n" -eq 16 ]
 }
 
 @test "--filter with no match exits non-zero with a message" {
@@ -75,7 +103,7 @@ setup_file() {
 }
 
 @test "bad numbers are refused with exit 2" {
-  for args in "--repetitions 0" "--repetitions 5" "--repetitions abc" "--cpu -3" "--cpu 1x" \
+  for args in "--rounds 0" "--rounds 5" "--rounds 9" "--rounds abc" "--repetitions 10" "--cpu -3" "--cpu 1x" \
               "--min-time 0" "--min-time -1" "--min-time nan" "--min-time 1e9" "--format xml" "--filter ("; do
     run -2 "$ZCBENCH" $args
     [[ $output == zcbench:* ]]
@@ -117,14 +145,32 @@ setup_file() {
   [ "$(cat "$f")" = '{"keep":1}' ]
 }
 
-@test "run-bench twice leaves two result files" {
-  d=$BATS_TEST_TMPDIR/results
-  "$ROOT/scripts/run-bench" "$ZCBENCH" "$d" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+@test "run-bench twice leaves two result files in the machine's folder" {
+  export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
   sleep 1
-  "$ROOT/scripts/run-bench" "$ZCBENCH" "$d" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
-  run -0 find "$d" -name '*-abc123.json'
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  run -0 find "$ZCBENCH_RESULTS/$("$ZCBENCH" --machine-name)" -name '*-abc123.json'
   [ "${#lines[@]}" -eq 2 ]
   for f in "${lines[@]}"; do validate_result "$f"; done
+  # MACHINE= names the folder, and the result says so.
+  "$ROOT/scripts/run-bench" "$ZCBENCH" other-box abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  f=$(find "$ZCBENCH_RESULTS/other-box" -name '*.json')
+  [ "$(jq -r .context.machine "$f")" = other-box ]
+  run -2 "$ROOT/scripts/run-bench" "$ZCBENCH" '../up' abc123 0 --quick
+  [ ! -e "$ZCBENCH_RESULTS/../up" ]
+}
+
+@test "a result that cannot be written where asked is saved elsewhere, and the message names it" {
+  d=$BATS_TEST_TMPDIR/gone
+  mkdir -p "$d" "$BATS_TEST_TMPDIR/fallback"
+  # The directory disappears during the run (after --out was checked).
+  ( sleep 0.3; rm -rf "$d" ) &
+  ZCBENCH_FALLBACK_DIR=$BATS_TEST_TMPDIR/fallback run -1 "$ZCBENCH" --quick --min-time 0.02 --format none \
+    --filter 'copy_vs_slice' --out "$d/r.json"
+  wait
+  [[ $output == *"saved to $BATS_TEST_TMPDIR/fallback/zcbench-unsaved-r.json instead"* ]]
+  validate_result "$BATS_TEST_TMPDIR/fallback/zcbench-unsaved-r.json"
 }
 
 @test "the result records the commit the binary was built from" {

@@ -66,11 +66,20 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
   jq -e '.context.aslr_process | test("^on")' "$out2"
 }
 
-@test "stability is recorded for every pair" {
+@test "every pair carries its block analysis: position effect, drift, p-values, and why" {
   out=$BATS_TEST_TMPDIR/stab.json
-  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '64KiB_reused$'
-  jq -e '.pairs | all(.stability | has("held") and has("first_half_ratio") and has("second_half_ratio"))' "$out"
-  jq -e '.pairs | all(.raw_verdict | IN("faster","slower","same","unknown"))' "$out"
+  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '64KiB_reused$|noise_floor/memcpy'
+  jq -e '.pairs | all(.blocks == .rounds / 2 and (.block_ratios | length) == .blocks
+         and (.round_ratios | length) == .rounds
+         and (.position_effect | has("estimate") and has("flagged"))
+         and (.drift | has("first_half") and has("detected"))
+         and .p_adjusted >= .p_value and (.verdict_reason | length) > 0)' "$out"
+  # The run-wide adjustment is Holm's: the smallest p-value times the number of pairs.
+  jq -e '[.pairs[].p_value] as $p | [.pairs[].p_adjusted] as $a
+         | (($p | min) * ($p | length)) as $want
+         | ([$a[] | select(. < 1)] | length == 0) or (($a | min) - ([$want, 1] | min) | fabs) < 1e-12' "$out"
+  jq -e '.context.noise_floor.controls == 1' "$out"
+  jq -e '.pairs[] | select(.control) | .name == "noise_floor"' "$out"
 }
 
 interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check the aftermath

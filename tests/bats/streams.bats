@@ -13,13 +13,15 @@ setup_file() {
   export QUICK=$BATS_FILE_TMPDIR/quick.json MODEL=$BATS_FILE_TMPDIR/model.json
   timeout 300 "$ZCBENCH" --quick --format none --out "$QUICK" --filter "$STREAMS" 2>/dev/null || true
   # Enough iterations per sample that the once-per-sample sync with the peer is noise.
-  timeout 300 "$ZCBENCH" --min-time 0.05 --repetitions 6 --format none --out "$MODEL" --filter \
+  timeout 300 "$ZCBENCH" --min-time 0.05 --rounds 8 --format none --out "$MODEL" --filter \
     'sendfile/(tcp|unix)_64KiB|splice/tcp_64KiB|tee/64KiB|vmsplice/64KiB|copy_file_range/64KiB|msg_zerocopy/tcp_64KiB|io_uring/4KiB_x8' \
     2>/dev/null || true
 }
 
-per_iter() { # per_iter <benchmark name>: median syscalls per iteration, rounded
-  jq -r --arg n "$1_median" '.benchmarks[] | select(.name==$n) | .syscalls_per_iter | round' "$MODEL"
+per_iter() { # per_iter <pair>/<side>/<param>: median counted syscalls per iteration, rounded
+  IFS=/ read -r pair side param <<<"$1"
+  jq -r --arg p "$pair" --arg s "$side" --arg q "$param" \
+    '.pairs[] | select(.name==$p and .param==$q) | .sides[$s].counters.syscalls_per_iter.median | round' "$MODEL"
 }
 
 @test "every stream pair runs under --quick, is verified, and the JSON is valid" {
@@ -73,7 +75,7 @@ per_iter() { # per_iter <benchmark name>: median syscalls per iteration, rounded
 
 @test "a peer killed mid-run: an error entry, no hang, no leftover process, the suite goes on" {
   out=$BATS_TEST_TMPDIR/killed.json
-  "$ZCBENCH" --min-time 0.5 --repetitions 6 --format none --out "$out" \
+  "$ZCBENCH" --min-time 0.5 --rounds 8 --format none --out "$out" \
     --filter '^write_vs_vmsplice/(64KiB|1MiB)$' 2>"$BATS_TEST_TMPDIR/err" &
   pid=$!
   # Wait for the first pair's peer, then kill it.
