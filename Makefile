@@ -136,9 +136,12 @@ test: check-deps
 $(BUILD)/gbench_memcpy: tests/crosscheck/gbench_memcpy.cc
 	@mkdir -p $(BUILD)
 	$(CXX) -O2 $< -o $@ -lbenchmark -lpthread
+$(BUILD)/xxh3_alignment: tests/crosscheck/xxh3_alignment.c
+	@mkdir -p $(BUILD)
+	$(CC) $(STD) -O2 $(WARN) $< -o $@ -lxxhash
 crosscheck: built
-	@$(MAKE) --no-print-directory $(BUILD)/gbench_memcpy
-	@scripts/crosscheck $(BUILD) results/$$($(BUILD)/zcbench --machine-name $(MACHINE))/crosscheck $(GIT_COMMIT)$(if $(filter 1,$(GIT_DIRTY)),-dirty)
+	@$(MAKE) --no-print-directory $(BUILD)/gbench_memcpy $(BUILD)/xxh3_alignment
+	@scripts/crosscheck $(BUILD) results/$$($(BUILD)/zcbench $(if $(MACHINE),--machine $(MACHINE)) --machine-name)/crosscheck $(GIT_COMMIT)$(if $(filter 1,$(GIT_DIRTY)),-dirty)
 
 clean:
 	rm -rf build
