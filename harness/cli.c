@@ -15,12 +15,12 @@ void zc_usage(FILE *f)
 	      "  --list              list pairs and params, then exit\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
-	      "  --rounds N          timed rounds per pair, even, 8..100000 (default 20; 8 with\n"
+	      "  --rounds N          timed rounds per pair, even, 8..100000 (default 40; 8 with\n"
 	      "                      --quick): N/2 AB|BA blocks, plus one counted block per two\n"
 	      "                      timed blocks; params of one iteration per sample (cold\n"
 	      "                      cache) run 4x as many\n"
 	      "  --min-time SECONDS  target time of one sample, each side calibrated on its own,\n"
-	      "                      0.0001..60 (default 0.05)\n"
+	      "                      0.0001..60 (default 0.025)\n"
 	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%%\n"
 	      "                      (default 5)\n"
 	      "  --alpha P           run-wide error rate of faster/slower verdicts (Holm), and\n"
@@ -183,12 +183,12 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 	for (int i = 0, off = 0; i < argc && off < (int)sizeof o->cmdline - 1; i++)
 		off += snprintf(o->cmdline + off, sizeof o->cmdline - (size_t)off, "%s%s", i ? " " : "", argv[i]);
 	if (o->rounds < 0)
-		o->rounds = o->quick ? 8 : 20;
+		o->rounds = o->quick ? 8 : 40;
 	if (o->equivalence < 0)
 		o->equivalence = 0.05;
 	if (o->alpha < 0)
 		o->alpha = 0.05;
 	if (o->min_time < 0)
-		o->min_time = o->quick ? 0.002 : 0.05;
+		o->min_time = o->quick ? 0.002 : 0.025;
 	return 0;
 }

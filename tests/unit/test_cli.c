@@ -22,13 +22,13 @@ static void test_defaults(void **st)
 	char err[256];
 	assert_int_equal(parse(&o, err, sizeof err, NULL, NULL), 0);
 	assert_int_equal(o.cpu, -1);
-	assert_int_equal(o.rounds, 20);
-	assert_float_equal(o.min_time, 0.05, 0);
+	assert_int_equal(o.rounds, 40);
+	assert_float_equal(o.min_time, 0.025, 0);
 	assert_null(o.out);
 	assert_int_equal(o.format, ZC_FMT_TABLE);
 	assert_int_equal(parse(&o, err, sizeof err, "--quick", NULL), 0);
 	assert_int_equal(o.rounds, 8);
-	assert_true(o.min_time < 0.05);
+	assert_true(o.min_time < 0.025);
 }
 
 static void test_values(void **st)
