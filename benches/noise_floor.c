@@ -50,12 +50,8 @@ static int setup(void *st, const struct zc_param *p)
 	zc_fill_random(s->src, s->n, 0x6e6f697365666c72ULL);
 	if (s->cls != NF_PIPE)
 		return ZC_OK;
-	int fds[2];
 	/* 4 chunks of room: writer and drain do not run in lock-step. */
-	if (pipe_sized(fds, 4 * s->n) != ZC_OK)
-		return ZC_ERROR;
-	s->w = fds[1];
-	return peer_start(&s->peer, fds[0], PEER_PIPE, PEER_DRAIN, NULL, 0);
+	return peer_drained_pipe(&s->peer, &s->w, 4 * s->n);
 }
 
 static void teardown(void *st)

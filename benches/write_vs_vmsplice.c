@@ -36,11 +36,7 @@ static int setup(void *st, const struct zc_param *p)
 		return ZC_ERROR;
 	}
 	zc_fill_random(s->buf, s->chunk, 0x766d73706c696365ULL);
-	int fds[2];
-	if (pipe_sized(fds, s->chunk) != ZC_OK)
-		return ZC_ERROR;
-	s->w = fds[1];
-	return peer_start(&s->peer, fds[0], PEER_PIPE, PEER_DRAIN, NULL, 0);
+	return peer_drained_pipe(&s->peer, &s->w, s->chunk);
 }
 
 static void teardown(void *st)

@@ -110,6 +110,8 @@ struct zc_pair_result {
 	size_t rounds;          /* timed rounds: round 2k AB, 2k+1 BA */
 	struct zc_side_result side[ZC_NSIDES];
 	double *ratio;          /* per round: baseline / zerocopy time per iteration */
+	unsigned char *first;   /* per round: the side that ran first (each block has one
+				   round of each order) */
 	int verified;
 	size_t nnotes;          /* zc_note()s from the pair's setup and run */
 	char note_key[ZC_MAX_NOTES][64], note_val[ZC_MAX_NOTES][ZC_NOTE_LEN];

@@ -415,3 +415,12 @@ int pipe_sized(int fds[2], size_t size)
 	}
 	return ZC_OK;
 }
+
+int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes)
+{
+	int fds[2];
+	if (pipe_sized(fds, pipe_bytes) != ZC_OK)
+		return ZC_ERROR;
+	*w = fds[1];
+	return peer_start(p, fds[0], PEER_PIPE, PEER_DRAIN, NULL, 0);
+}

@@ -54,6 +54,9 @@ int stream_connect(enum peer_fd_kind kind, int *a, int *b);
 void stream_record_buffers(int fd, const char *key);
 /* A pipe holding at least `size` bytes (F_SETPIPE_SZ); fds[0] reads, fds[1] writes. */
 int pipe_sized(int fds[2], size_t size);
+/* A pipe of at least pipe_bytes whose read end a PEER_DRAIN child empties; *w gets the
+ * write end. */
+int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes);
 /* Writes all of buf (loops on short writes); ZC_ERROR with the reason, naming the peer. */
 int write_all(struct peer *p, int fd, const void *buf, size_t n);
 /* A message for an IO error on the sender side, with the peer's fate if it is gone. */

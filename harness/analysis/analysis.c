@@ -86,11 +86,13 @@ int zc_ratio_estimate(const double *x, size_t n, double alpha, struct zc_estimat
 	return 0;
 }
 
-size_t zc_blocks(const double *r, size_t rounds, double *block_ratio, double *position)
+size_t zc_blocks(const double *r, const unsigned char *first, size_t rounds, double *block_ratio,
+		 double *position)
 {
 	size_t m = rounds / 2;
 	for (size_t b = 0; b < m; b++) {
-		double ab = r[2 * b], ba = r[2 * b + 1];
+		int swapped = first && first[2 * b] != 0; /* this block ran BA, then AB */
+		double ab = r[2 * b + swapped], ba = r[2 * b + !swapped];
 		block_ratio[b] = sqrt(ab * ba);
 		if (position)
 			position[b] = sqrt(ba / ab);

@@ -45,9 +45,11 @@ struct zc_estimate {
  * a finite positive number. */
 int zc_ratio_estimate(const double *x, size_t n, double alpha, struct zc_estimate *e);
 
-/* Block ratios and position effects from per-round ratios r[0..rounds): round 2k ran
- * baseline first (AB), round 2k+1 zero-copy first (BA). Returns the number of blocks. */
-size_t zc_blocks(const double *r, size_t rounds, double *block_ratio, double *position);
+/* Block ratios and position effects from per-round ratios r[0..rounds): rounds 2k and
+ * 2k+1 form a block, one with each order; first[k] is the side that ran first in round k
+ * (NULL: round 2k ran baseline first). Returns the number of blocks. */
+size_t zc_blocks(const double *r, const unsigned char *first, size_t rounds, double *block_ratio,
+		 double *position);
 
 struct zc_drift {
 	double first, second; /* ratio of each half of the blocks (geometric mean) */

@@ -1,7 +1,8 @@
 /*
  * reanalyse.c - zcbench --reanalyse FILE: the block analysis applied to a result file's
- * per-round samples (its benchmarks[] iteration entries, round k = repetition_index k,
- * AB when k is even), with this run's --alpha and --equivalence. Older results were
+ * per-round samples (its benchmarks[] iteration entries, round k = repetition_index k;
+ * the order from each entry's "position", or AB when k is even in results that predate
+ * it), with this run's --alpha and --equivalence. Older results were
  * published with other rules; this shows what the current analysis makes of the same
  * data, next to what was published.
  */
@@ -13,8 +14,9 @@
 
 #include "harness.h"
 
-/* Per-round time of one side: times[k] for repetition_index k; returns the count. */
-static size_t side_times(json_t *benchmarks, const char *name, double *times, size_t max)
+/* Per-round time of one side: times[k] for repetition_index k; returns the count. Where
+ * entries say their "position", first[k] gets 1 when this side did not run first. */
+static size_t side_times(json_t *benchmarks, const char *name, double *times, unsigned char *first, size_t max)
 {
 	size_t n = 0, i;
 	json_t *e;
@@ -28,6 +30,9 @@ static size_t side_times(json_t *benchmarks, const char *name, double *times, si
 		size_t idx = (size_t)json_integer_value(k);
 		if (idx < max) {
 			times[idx] = json_number_value(json_object_get(e, "real_time"));
+			const char *pos = json_string_value(json_object_get(e, "position"));
+			if (first)
+				first[idx] = pos ? strcmp(pos, "first") != 0 : (unsigned char)(idx % 2);
 			n = idx + 1 > n ? idx + 1 : n;
 		}
 	}
@@ -64,6 +69,7 @@ int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out)
 	enum { MAXR = 4096 };
 	double *tb = malloc(MAXR * sizeof *tb), *tz = malloc(MAXR * sizeof *tz), *r = malloc(MAXR * sizeof *r);
 	double *blk = malloc(MAXR * sizeof *blk), *pos = malloc(MAXR * sizeof *pos);
+	unsigned char *first = calloc(MAXR, 1);
 	json_t *pe;
 	json_array_foreach(pairs, i, pe)
 	{
@@ -79,11 +85,11 @@ int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out)
 		w->old_ratio = json_number_value(json_object_get(pe, "ratio"));
 		w->old_lo = json_number_value(json_object_get(pe, "ratio_ci_low"));
 		w->old_hi = json_number_value(json_object_get(pe, "ratio_ci_high"));
-		size_t nb = side_times(benchmarks, b, tb, MAXR), nz = side_times(benchmarks, z, tz, MAXR);
+		size_t nb = side_times(benchmarks, b, tb, first, MAXR), nz = side_times(benchmarks, z, tz, NULL, MAXR);
 		w->rounds = nb < nz ? nb : nz;
 		for (size_t k = 0; k < w->rounds; k++)
 			r[k] = tb[k] / tz[k];
-		size_t m = zc_blocks(r, w->rounds, blk, pos);
+		size_t m = zc_blocks(r, first, w->rounds, blk, pos);
 		zc_ratio_estimate(blk, m, alpha, &w->est);
 		zc_ratio_estimate(pos, m, alpha, &w->pos);
 		zc_drift_test(blk, m, equivalence, &w->drift);
@@ -109,6 +115,7 @@ int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out)
 	free(r);
 	free(blk);
 	free(pos);
+	free(first);
 	free(rows);
 	free(p);
 	free(adj);

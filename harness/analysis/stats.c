@@ -107,14 +107,3 @@ double zc_ci_half_width(const struct zc_summary *s)
 {
 	return fmax(s->ci_high / s->median - 1, 1 - s->ci_low / s->median);
 }
-
-const char *zc_verdict(double lo, double hi)
-{
-	if (!isfinite(lo) || !isfinite(hi))
-		return "unknown";
-	if (lo > 1.0)
-		return "faster";
-	if (hi < 1.0)
-		return "slower";
-	return "same";
-}

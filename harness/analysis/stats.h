@@ -4,8 +4,8 @@
  * Timing samples are skewed (a sample can only be slowed down), so the centre is the
  * median and its confidence interval comes from order statistics: the interval
  * [x(k), x(n+1-k)] covers the true median with probability 1 - 2*P(Binomial(n, 1/2) < k),
- * exactly (no normality assumed). This is benchstat's method; a pair's ratio uses the
- * same interval over its per-round ratios (a sign-test interval).
+ * exactly (no normality assumed). This is benchstat's method, used for each side's time
+ * and counters. A pair's ratio has its own analysis (analysis.h).
  */
 #ifndef ZC_STATS_H
 #define ZC_STATS_H
@@ -38,12 +38,5 @@ void zc_summarize(const double *x, size_t n, struct zc_summary *s);
 /* Relative half-width of s's interval around its median, benchstat's "+-x%":
  * max(hi/median - 1, 1 - lo/median). NAN without an interval. */
 double zc_ci_half_width(const struct zc_summary *s);
-
-/*
- * Verdict for a ratio baseline/zerocopy with interval [lo, hi]: "faster" (the zero-copy
- * side is faster: lo > 1), "slower" (hi < 1), "same" (the interval contains 1), or
- * "unknown" when the interval could not be computed.
- */
-const char *zc_verdict(double lo, double hi);
 
 #endif

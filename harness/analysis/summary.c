@@ -67,7 +67,7 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 		r->blocks = 0;
 		return;
 	}
-	r->blocks = zc_blocks(r->ratio, r->rounds, r->block_ratio, r->position);
+	r->blocks = zc_blocks(r->ratio, r->first, r->rounds, r->block_ratio, r->position);
 	zc_ratio_estimate(r->block_ratio, r->blocks, run->alpha, &r->ratio_est);
 	zc_ratio_estimate(r->position, r->blocks, run->alpha, &r->position_est);
 	zc_drift_test(r->block_ratio, r->blocks, run->equivalence, &r->drift);

@@ -74,7 +74,7 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "time_unit", json_string("ns"));
 		json_object_set_new(e, "bytes_per_second", zc_json_number(bytes_per_second(r, s, sr->real_ns[k])));
 		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(per_byte(r, s, sr->cpu_ns[k])));
-		json_object_set_new(e, "position", json_string((k % 2 == 0) == (s == ZC_BASELINE) ? "first" : "second"));
+		json_object_set_new(e, "position", json_string((r->first ? r->first[k] : k % 2) == (size_t)s ? "first" : "second"));
 		json_object_set_new(e, "steal_ns", zc_json_number(sr->steal_ns[k]));
 		json_object_set_new(e, "run_delay_ns", zc_json_number(sr->run_delay_ns[k]));
 		json_object_set_new(e, "probe_ghz_before", zc_json_number(sr->ghz_before[k]));

@@ -58,6 +58,9 @@ static void fake_result(struct zc_pair_result *r)
 	r->status = ZC_ST_OK;
 	r->rounds = 6;
 	r->ratio = calloc(6, sizeof(double));
+	r->first = calloc(6, 1);
+	for (int k = 0; k < 6; k++)
+		r->first[k] = (unsigned char)(k % 2);
 	for (int s = 0; s < 2; s++) {
 		struct zc_side_result *sr = &r->side[s];
 		sr->iterations = 1000;

@@ -191,29 +191,33 @@ static void test_rounds_abba(void **st)
 	/* Each side its own count: the slower side runs fewer iterations per sample. */
 	assert_true(r.side[0].iterations >= 1);
 	assert_true(r.side[0].iterations < r.side[1].iterations);
-	/* 4 timed blocks, a counted block after the 2nd and the 4th: the last 24 calls are
-	 * AB BA AB BA [AB BA] AB BA AB BA [AB BA], i.e. A B B A six times. */
+	/* 4 timed blocks, a counted block after the 2nd and the 4th, each followed by one
+	 * discarded re-warm sample per side; after the first counted block the blocks run
+	 * BA|AB, so the first timed sample after a counted block alternates between sides. */
 	assert_int_equal(r.side[0].ncounted, 4);
 	assert_int_equal(r.side[1].ncounted, 4);
-	size_t base = last->nlog - 24;
+	static const char pattern[] = "ABBAABBA" "ABBA" "AB" "BAABBAAB" "ABBA" "AB";
+	static const char role[] = "TTTTTTTT" "CCCC" "RR" "TTTTTTTT" "CCCC" "RR";
+	size_t base = last->nlog - 28;
 	int any_counted_perf = 0;
-	for (size_t k = 0; k < 24; k++) {
-		static const int abba[4] = {0, 1, 1, 0};
+	for (size_t k = 0; k < 28; k++) {
 		int side = last->log[base + k];
-		assert_int_equal(side, abba[k % 4]);
+		assert_int_equal(side, pattern[k] == 'B');
 		assert_true(last->log_iters[base + k] == r.side[side].iterations);
-		size_t group = k / 4; /* groups 2 and 5 are the counted blocks */
-		if (group == 2 || group == 5)
+		if (role[k] == 'C')
 			any_counted_perf |= last->log_perf[base + k] > 0;
 		else
-			assert_int_equal(last->log_perf[base + k], 0); /* timed: no perf event open */
+			assert_int_equal(last->log_perf[base + k], 0); /* timed and re-warm: no perf event */
 	}
 	if (counters_here(ZC_CNT_PAGE_FAULTS))
 		assert_true(any_counted_perf);
 	assert_int_equal(cfg.torn_down, 1);
 	assert_int_equal(cfg.side_torn_down, 2);
-	for (size_t k = 0; k < r.rounds; k++)
+	for (size_t k = 0; k < r.rounds; k++) {
 		assert_float_equal(r.ratio[k], r.side[0].real_ns[k] / r.side[1].real_ns[k], 1e-12);
+		static const unsigned char first[8] = {0, 1, 0, 1, 1, 0, 1, 0};
+		assert_int_equal(r.first[k], first[k]);
+	}
 	/* A run with no host readings (fake cpu) still has no flags set by them. */
 	for (size_t k = 0; k < r.rounds; k++)
 		assert_int_equal(r.side[0].host_flags[k] & ZC_HOST_SLOWED, 0);
