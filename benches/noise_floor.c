@@ -57,10 +57,7 @@ static int setup(void *st, const struct zc_param *p)
 static void teardown(void *st)
 {
 	struct state *s = st;
-	if (s->w >= 0)
-		close(s->w);
-	if (s->peer.sh)
-		peer_stop(&s->peer, NULL, NULL);
+	peer_drained_pipe_end(&s->peer, &s->w);
 	zc_buffer_free(s->src, 0);
 	zc_buffer_free(s->dst, 0);
 	if (s->cls == NF_PREAD || s->cls == NF_COLD)

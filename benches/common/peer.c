@@ -424,3 +424,12 @@ int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes)
 	*w = fds[1];
 	return peer_start(p, fds[0], PEER_PIPE, PEER_DRAIN, NULL, 0);
 }
+
+void peer_drained_pipe_end(struct peer *p, int *w)
+{
+	if (*w >= 0)
+		close(*w);
+	*w = -1;
+	if (p->sh)
+		peer_stop(p, NULL, NULL);
+}

@@ -57,6 +57,8 @@ int pipe_sized(int fds[2], size_t size);
 /* A pipe of at least pipe_bytes whose read end a PEER_DRAIN child empties; *w gets the
  * write end. */
 int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes);
+/* Its end: closes *w (when open) and stops the child (when started). */
+void peer_drained_pipe_end(struct peer *p, int *w);
 /* Writes all of buf (loops on short writes); ZC_ERROR with the reason, naming the peer. */
 int write_all(struct peer *p, int fd, const void *buf, size_t n);
 /* A message for an IO error on the sender side, with the peer's fate if it is gone. */
