@@ -167,6 +167,11 @@ int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out);
 /* ---- analysis/summary.c ---- */
 /* Every statistic of a run, once: per side, per pair, and the run-wide adjustment. */
 void zc_analyse_run(struct zc_run *run);
+/* Whether a side moves the param's bytes (it has some, and the side is no view). */
+int zc_side_moves_bytes(const struct zc_pair_result *r, int side);
+/* A side's bytes/s and ns per byte for a time per iteration; NAN when it moves none. */
+double zc_side_bytes_per_second(const struct zc_pair_result *r, int side, double ns_per_iter);
+double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_per_iter);
 
 /* ---- report/output.c ---- */
 struct json_t;

@@ -31,19 +31,32 @@ static struct zc_interval finite_median(const double *x, size_t n)
 	return median_interval(&s);
 }
 
-static void summarize_side(const struct zc_run *run, const struct zc_pair_result *r, int s)
+int zc_side_moves_bytes(const struct zc_pair_result *r, int side)
 {
-	struct zc_side_result *sr = (struct zc_side_result *)&r->side[s];
+	return r->param->bytes && !(r->pair->side[side].flags & ZC_SIDE_NO_BYTES);
+}
+
+double zc_side_bytes_per_second(const struct zc_pair_result *r, int side, double ns_per_iter)
+{
+	return zc_side_moves_bytes(r, side) && ns_per_iter > 0 ? (double)r->param->bytes / (ns_per_iter * 1e-9) : NAN;
+}
+
+double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_per_iter)
+{
+	return zc_side_moves_bytes(r, side) ? ns_per_iter / (double)r->param->bytes : NAN;
+}
+
+static void summarize_side(const struct zc_run *run, struct zc_pair_result *r, int s)
+{
+	struct zc_side_result *sr = &r->side[s];
 	zc_summarize(sr->real_ns, sr->n, &sr->real_summary);
 	zc_summarize(sr->cpu_ns, sr->n, &sr->cpu_summary);
 	sr->real = median_interval(&sr->real_summary);
 	sr->cpu = median_interval(&sr->cpu_summary);
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
 		sr->cnt_sum[i] = finite_median(sr->cnt[i], sr->ncounted);
-	size_t bytes = r->param->bytes;
-	int moves = bytes && !(r->pair->side[s].flags & ZC_SIDE_NO_BYTES);
-	sr->bytes_per_second = moves && sr->real.value > 0 ? (double)bytes / (sr->real.value * 1e-9) : NAN;
-	sr->cpu_ns_per_byte = moves ? sr->cpu.value / (double)bytes : NAN;
+	sr->bytes_per_second = zc_side_bytes_per_second(r, s, sr->real.value);
+	sr->cpu_ns_per_byte = zc_side_ns_per_byte(r, s, sr->cpu.value);
 	double counted = zc_median(sr->counted_real_ns, sr->ncounted);
 	sr->counted_over_uncounted = sr->real.value > 0 ? counted / sr->real.value : NAN;
 	sr->at_floor = isfinite(run->loop_floor_ns) && sr->real.value < ZC_FLOOR_FACTOR * run->loop_floor_ns;

@@ -157,19 +157,25 @@ static long long parse_size(const char *s)
 	return v;
 }
 
+/* The next range "a" or "a-b" of a sysfs cpu list ("0-3,8,10-11") at *s, which it
+ * advances; 0 at the end of the list. */
+static int next_cpu_range(const char **s, long *a, long *b)
+{
+	char *end;
+	*a = *b = strtol(*s, &end, 10);
+	if (end == *s)
+		return 0;
+	if (*end == '-')
+		*b = strtol(end + 1, &end, 10);
+	*s = *end == ',' ? end + 1 : end;
+	return 1;
+}
+
 static int count_cpu_list(const char *s)
 {
 	int n = 0;
-	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
-		if (end == s)
-			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
+	for (long a, b; next_cpu_range(&s, &a, &b);)
 		n += (int)(b - a + 1);
-		s = *end == ',' ? end + 1 : end;
-	}
 	return n;
 }
 
@@ -266,13 +272,8 @@ static void smt(json_t *ctx, struct zc_run *run, int cpu)
 	}
 	set_str(ctx, "pinned_cpu_siblings", sib);
 	/* Each sibling other than ourselves shares the core's caches and ports. */
-	for (char *s = sib; *s;) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
-		if (end == s)
-			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
+	const char *s = sib;
+	for (long a, b; next_cpu_range(&s, &a, &b);) {
 		for (long c = a; c <= b; c++) {
 			if (c == cpu)
 				continue;
@@ -281,7 +282,6 @@ static void smt(json_t *ctx, struct zc_run *run, int cpu)
 				zc_add_warning(run, "SMT sibling cpu%ld of pinned cpu%d is %.0f%% busy: it shares the core's caches and execution units",
 					       c, cpu, busy * 100);
 		}
-		s = *end == ',' ? end + 1 : end;
 	}
 }
 

@@ -28,20 +28,6 @@ static void bench_name(char *buf, size_t len, const struct zc_pair_result *r, in
 	snprintf(buf, len, "%s/%s/%s", r->pair->name, side_name[side], r->param->name);
 }
 
-static double bytes_per_second(const struct zc_pair_result *r, int s, double ns_per_iter)
-{
-	size_t b = r->param->bytes;
-	return b && !(r->pair->side[s].flags & ZC_SIDE_NO_BYTES) && ns_per_iter > 0
-		       ? (double)b / (ns_per_iter * 1e-9)
-		       : NAN;
-}
-
-static double per_byte(const struct zc_pair_result *r, int s, double ns_per_iter)
-{
-	size_t b = r->param->bytes;
-	return b && !(r->pair->side[s].flags & ZC_SIDE_NO_BYTES) ? ns_per_iter / (double)b : NAN;
-}
-
 /* The fields every benchmarks[] entry starts with, in Google Benchmark's order. */
 static json_t *entry_head(const char *name, const char *run_name, size_t family, size_t instance,
 			  const char *run_type, size_t reps)
@@ -72,8 +58,8 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "real_time", zc_json_number(sr->real_ns[k]));
 		json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_ns[k]));
 		json_object_set_new(e, "time_unit", json_string("ns"));
-		json_object_set_new(e, "bytes_per_second", zc_json_number(bytes_per_second(r, s, sr->real_ns[k])));
-		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(per_byte(r, s, sr->cpu_ns[k])));
+		json_object_set_new(e, "bytes_per_second", zc_json_number(zc_side_bytes_per_second(r, s, sr->real_ns[k])));
+		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(zc_side_ns_per_byte(r, s, sr->cpu_ns[k])));
 		json_object_set_new(e, "position", json_string((r->first ? r->first[k] : k % 2) == (size_t)s ? "first" : "second"));
 		json_object_set_new(e, "steal_ns", zc_json_number(sr->steal_ns[k]));
 		json_object_set_new(e, "run_delay_ns", zc_json_number(sr->run_delay_ns[k]));
@@ -184,7 +170,7 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(o, "cpu_ns", interval_json(sr->cpu));
 	json_object_set_new(o, "bytes_per_second", zc_json_number(sr->bytes_per_second));
 	json_object_set_new(o, "cpu_ns_per_byte", zc_json_number(sr->cpu_ns_per_byte));
-	json_object_set_new(o, "moves_bytes", json_boolean(!(sd->flags & ZC_SIDE_NO_BYTES)));
+	json_object_set_new(o, "moves_bytes", json_boolean(zc_side_moves_bytes(r, s)));
 	json_object_set_new(o, "copies_per_iter_declared", json_real(sd->copies_per_iter));
 	json_object_set_new(o, "at_floor", json_boolean(sr->at_floor));
 	json_t *c = json_object();
@@ -434,7 +420,7 @@ void zc_print_benchstat(FILE *f, const struct zc_pair_result *r)
 			fprintf(f, "Benchmark_%s/side=%s/param=%s-1 %llu %.4f ns/op", r->pair->name,
 				side_name[s], r->param->name, (unsigned long long)sr->iterations,
 				sr->real_ns[k]);
-			double bps = bytes_per_second(r, s, sr->real_ns[k]);
+			double bps = zc_side_bytes_per_second(r, s, sr->real_ns[k]);
 			if (isfinite(bps))
 				fprintf(f, " %.2f MB/s", bps / 1e6);
 			fprintf(f, " %.4f cpu-ns/op\n", sr->cpu_ns[k]);

@@ -156,8 +156,8 @@ int zc_counters_available(const struct zc_counters *c, enum zc_counter i)
 
 /*
  * Order matters for the syscall counter: it is enabled last and disabled first, so the
- * only syscalls of ours it sees are its own disabling ioctl and the CPU-clock reads; an
- * empty window measures exactly that overhead once, and it is subtracted from every
+ * only syscalls of ours it sees are its own disabling ioctl and the clock reads; an
+ * empty window measures exactly that overhead, and it is subtracted from every counted
  * sample.
  */
 static void set_all(struct zc_counters *c, unsigned long req, int syscalls_last)

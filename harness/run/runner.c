@@ -44,9 +44,9 @@ static int time_once(const struct zc_pair *p, int side, void *state, uint64_t it
 }
 
 /*
- * The counted window. Its shape (counters on, CPU clock, wall clock, run, wall clock,
- * CPU clock, counters off) is the same with and without work, so an empty window
- * measures exactly the counters' own counts, which are subtracted.
+ * The counted window. Its shape (counters on, clock, run, clock, counters off) is the
+ * same with and without work, so an empty window measures exactly the counters' own
+ * counts, which are subtracted.
  */
 static int measure(struct zc_counters *ctr, const struct zc_pair *p, int side, void *state,
 		   uint64_t iters, double *real_ns, uint64_t cnt[ZC_NCOUNTERS])
@@ -165,6 +165,22 @@ static int calibrate_side(double min_time, int (*run)(void *ctx, int side, uint6
 	return ZC_OK;
 }
 
+/* One discarded sample of each side, `first` first (warm-up, and re-warm after a counted
+ * block); ZC_ERROR with the pair failed as `what` when a sample fails. */
+static int discard_samples(const struct zc_pair *p, void *state, struct zc_pair_result *r, int first,
+			   const char *what)
+{
+	for (int j = 0; j < ZC_NSIDES; j++) {
+		int s = j ? !first : first;
+		double ns;
+		if (time_once(p, s, state, r->side[s].iterations, &ns) != ZC_OK) {
+			fail(r, ZC_ST_ERROR, what);
+			return ZC_ERROR;
+		}
+	}
+	return ZC_OK;
+}
+
 struct pair_ctx {
 	const struct zc_pair *p;
 	void *state;
@@ -253,13 +269,8 @@ static void run_rounds(const struct zc_run_config *cfg, const struct zc_pair *p,
 		return;
 	}
 	/* Warm-up: one full sample per side, thrown away (caches, TLB, branch predictors). */
-	for (int s = 0; s < ZC_NSIDES; s++) {
-		double ns;
-		if (time_once(p, s, state, r->side[s].iterations, &ns) != ZC_OK) {
-			fail(r, ZC_ST_ERROR, "warm-up run failed");
-			return;
-		}
-	}
+	if (discard_samples(p, state, r, ZC_BASELINE, "warm-up run failed") != ZC_OK)
+		return;
 	/* Blocks run AB|BA; after every other counted block they run BA|AB, so that whatever
 	 * a counted block leaves behind falls on each side equally often. */
 	int swap = 0, ncounted_blocks = 0;
@@ -292,13 +303,8 @@ static void run_rounds(const struct zc_run_config *cfg, const struct zc_pair *p,
 			 * and it was always the baseline's. One discarded sample of each side
 			 * takes it instead, and the order of the next blocks alternates. */
 			swap = ++ncounted_blocks % 2;
-			for (int s = 0; s < ZC_NSIDES; s++) {
-				double ns;
-				if (time_once(p, s, state, r->side[s].iterations, &ns) != ZC_OK) {
-					fail(r, ZC_ST_ERROR, "re-warm after a counted block failed");
-					return;
-				}
-			}
+			if (discard_samples(p, state, r, ZC_BASELINE, "re-warm after a counted block failed") != ZC_OK)
+				return;
 		}
 	}
 	r->status = ZC_ST_OK;

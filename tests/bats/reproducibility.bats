@@ -75,9 +75,10 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
          and (.drift | has("first_half") and has("detected"))
          and .p_adjusted >= .p_value and (.verdict_reason | length) > 0)' "$out"
   # The run-wide adjustment is Holm's: the smallest p-value times the number of pairs.
+  # (copy_vs_slice is faster by three orders of magnitude, so that product is below 1.)
   jq -e '[.pairs[].p_value] as $p | [.pairs[].p_adjusted] as $a
          | (($p | min) * ($p | length)) as $want
-         | ([$a[] | select(. < 1)] | length == 0) or (($a | min) - ([$want, 1] | min) | fabs) < 1e-12' "$out"
+         | $want < 1 and (($a | min) / $want - 1 | fabs) < 1e-8' "$out"  # the JSON keeps 10 digits
   jq -e '.context.noise_floor.controls == 1' "$out"
   jq -e '.pairs[] | select(.control) | .name == "noise_floor"' "$out"
 }
