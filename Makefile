@@ -11,7 +11,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD     := -std=gnu11
-PKGS    := libxxhash libcrypto jansson liburing gsl
+PKGS    := libxxhash libcrypto jansson liburing gsl zlib
 BUILD   ?= build
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -106,7 +106,7 @@ valgrind: all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
 	@echo "== valgrind zcbench --quick (one param per pair)"
 	@$(VALGRIND) $(BUILD)/zcbench --aslr --quick --format none --filter \
-	  'copy_vs_slice/64KiB_fresh|/4KiB_warm_kept$$|sendfile/unix_64KiB|splice/unix_64KiB|tee/16KiB|vmsplice/16KiB|copy_file_range/64KiB|msg_zerocopy/tcp_64KiB|io_uring/4KiB_x8' \
+	  "$$(scripts/first-params $(BUILD)/zcbench)" \
 	  2>$(BUILD)/valgrind-zcbench.log || { cat $(BUILD)/valgrind-zcbench.log; exit 1; }
 	@grep -c '^\[' $(BUILD)/valgrind-zcbench.log | sed 's/^/   pair params run clean under memcheck: /'
 

@@ -51,7 +51,7 @@ static int setup(void *st, const struct zc_param *p)
 	if (s->cls != NF_PIPE)
 		return ZC_OK;
 	/* 4 chunks of room: writer and drain do not run in lock-step. */
-	return peer_drained_pipe(&s->peer, &s->w, 4 * s->n);
+	return peer_drained_pipe(&s->peer, &s->w, s->n);
 }
 
 static void teardown(void *st)

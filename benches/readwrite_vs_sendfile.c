@@ -146,6 +146,7 @@ static const struct zc_param params[] = {
 static const struct zc_pair readwrite_vs_sendfile = {
 	.name = "readwrite_vs_sendfile",
 	.summary = "file -> socket: pread + write through a buffer vs sendfile",
+	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],
 	.state_size = sizeof(struct state),

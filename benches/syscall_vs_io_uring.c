@@ -156,6 +156,7 @@ static const struct zc_param params[] = {
 static const struct zc_pair syscall_vs_io_uring = {
 	.name = "syscall_vs_io_uring",
 	.summary = "batched file reads: one pread per block vs one io_uring submission per batch",
+	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],
 	.state_size = sizeof(struct state),

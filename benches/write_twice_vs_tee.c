@@ -168,14 +168,15 @@ static int verify(void *st)
 }
 
 static const struct zc_param params[] = {
-	{"16KiB", 16 << 10, 0, "16 KiB chunks, 64 KiB pipes", 0},
-	{"64KiB", 64 << 10, 0, "64 KiB chunks, 64 KiB pipes", 0},
-	{"1MiB", 1 << 20, 0, "1 MiB chunks, 1 MiB pipes", 0},
+	{"16KiB", 16 << 10, 0, "16 KiB chunks, pipes of 4 chunks", 0},
+	{"64KiB", 64 << 10, 0, "64 KiB chunks, pipes of 4 chunks", 0},
+	{"1MiB", 1 << 20, 0, "1 MiB chunks, pipes as large as pipe-max-size allows", 0},
 };
 
 static const struct zc_pair write_twice_vs_tee = {
 	.name = "write_twice_vs_tee",
 	.summary = "fan-out to two pipes: write the buffer twice vs write once, tee + splice",
+	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],
 	.state_size = sizeof(struct state),

@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "host.h"
 #include "stats.h"
+#include "system_cpu.h"
 #include "zcbench.h"
 
 #define ZC_VERSION "0.1.0"
@@ -71,6 +72,10 @@ void zc_set_interrupted(int v);
 #define ZC_MAX_NOTES 8
 #define ZC_NOTE_LEN 256
 size_t zc_notes_take(char key[][64], char val[][ZC_NOTE_LEN], size_t max);
+/* The side whose timed sample is running (zc_zerocopy_outcome adds to it), -1: none. */
+void zc_outcome_side(int side);
+/* The outcomes so far, [side][0 zero-copied, 1 copied]; clears them. */
+void zc_outcome_take(uint64_t out[ZC_NSIDES][2]);
 
 /* ---- run/runner.c ---- */
 enum zc_status { ZC_ST_OK, ZC_ST_SKIPPED, ZC_ST_ERROR };
@@ -92,8 +97,23 @@ struct zc_side_result {
 	size_t ncounted;           /* counted samples (same iteration count) */
 	double *counted_real_ns;   /* per iteration */
 	double *cnt[ZC_NCOUNTERS]; /* per iteration per counted sample; NAN if unavailable */
+	/* The whole machine during each timed sample (system_cpu.h), per iteration: */
+	double *sys_ns;            /* every process's CPU time */
+	double *peers_ns;          /* the pair's peer processes' */
+	double *stat_busy_ns;      /* /proc/stat busy, all cores (tick accounting) */
+	double *csw;               /* the benchmark thread's context switches (getrusage) */
+	double window_ns_sum, sys_ns_sum, stat_busy_ns_sum; /* totals over the timed samples */
+	double stat_ns_sum[ZC_NSTAT];
+	int ncpu;
+	double cpu_busy_ns_sum[ZC_SYS_MAX_CPUS];
+	uint64_t zc_zero, zc_copied; /* zc_zerocopy_outcome over the timed samples */
 	/* Filled by zc_analyse_run: */
 	struct zc_interval real, cpu, cnt_sum[ZC_NCOUNTERS];
+	struct zc_interval sys, peers, busy, csw_per_op; /* medians per iteration; busy = cpu / real */
+	double sys_ns_per_byte;
+	double zc_effective;       /* NAN when the kernel reported nothing */
+	double copies_measured;    /* declared copies, corrected by zc_effective */
+	size_t peer_bound;         /* timed samples flagged peer-bound */
 	struct zc_summary real_summary, cpu_summary; /* mean, stddev, cv for the aggregates */
 	double bytes_per_second;   /* NAN when the side moves no bytes */
 	double cpu_ns_per_byte;
@@ -126,13 +146,28 @@ struct zc_pair_result {
 	double saving_ns;       /* baseline - zerocopy median time per iteration */
 	const char *verdict;
 	char why[256];
+	/* The same analysis on system CPU per iteration (every process, all cores): */
+	double *cpu_block_ratio;
+	struct zc_estimate cpu_ratio_est;
+	struct zc_drift cpu_drift;
+	double cpu_p_adjusted;
+	const char *cpu_verdict;
+	char cpu_why[256];
+	char peer_bound[256];   /* "" or which sides waited on their peers, and how much */
+	double sys_check;       /* sum of system CPU / /proc/stat busy over the same windows */
 };
+
+/* A timed sample is peer-bound when the benchmark thread ran under this share of it, or
+ * switched out at least this often per iteration: its time is the hand-off, not the work. */
+#define ZC_PEER_BOUND_BUSY 0.90
+#define ZC_PEER_BOUND_CSW_PER_OP 0.5
 
 struct zc_run_config {
 	int rounds;        /* even */
 	double min_time;   /* seconds per sample */
 	int cpu;           /* the pinned core (host readings) */
 	double ref_ghz;    /* the frequency probe's reference */
+	double sys_overhead_ns; /* CPU time an empty whole-machine window reports */
 };
 
 /* Params of one iteration per sample run this many times the rounds. */
@@ -147,6 +182,7 @@ struct zc_run {
 	size_t n;
 	struct zc_counters counters; /* availability and reasons (opened per counted block) */
 	double loop_floor_ns;        /* an empty iteration of the harness's own loop */
+	double sys_overhead_ns;      /* an empty whole-machine CPU window */
 	double ref_ghz;
 	double alpha, equivalence;
 	char warnings[16][256];

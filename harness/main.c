@@ -27,7 +27,8 @@ static void list_pairs(void)
 {
 	for (size_t i = 0; i < zc_registry_count(); i++) {
 		const struct zc_pair *p = zc_registry_get(i);
-		printf("%s%s: %s\n", p->name, p->flags & ZC_PAIR_CONTROL ? " [control]" : "", p->summary);
+		printf("%s%s%s: %s\n", p->name, p->flags & ZC_PAIR_CONTROL ? " [control]" : "",
+		       p->flags & ZC_PAIR_STREAM ? " [stream]" : "", p->summary);
 		printf("  baseline: %s (copies/iter %g)\n", p->side[0].desc, p->side[0].copies_per_iter);
 		printf("  zerocopy: %s (copies/iter %g)\n", p->side[1].desc, p->side[1].copies_per_iter);
 		for (size_t k = 0; k < p->nparams; k++)
@@ -178,6 +179,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 21; k++)
 		probes[k] = zc_freq_probe(zc_now_ns);
 	run.ref_ghz = cfg.ref_ghz = zc_median(probes, 21);
+	run.sys_overhead_ns = cfg.sys_overhead_ns = zc_sys_overhead();
 	/* Which counters exist here (and tracefs mounted if it can be), for the context; the
 	 * counted samples open their own and close them again. */
 	zc_counters_open(&run.counters);

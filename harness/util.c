@@ -79,6 +79,30 @@ size_t zc_notes_take(char key[][64], char val[][ZC_NOTE_LEN], size_t max)
 	return n;
 }
 
+/* ---- zero-copy outcomes the kernel reported, per side of the current sample ---- */
+static int outcome_side = -1;
+static uint64_t outcome[ZC_NSIDES][2];
+
+void zc_zerocopy_outcome(uint64_t zero_copied, uint64_t copied)
+{
+	if (outcome_side < 0)
+		return;
+	outcome[outcome_side][0] += zero_copied;
+	outcome[outcome_side][1] += copied;
+}
+
+void zc_outcome_side(int side)
+{
+	outcome_side = side;
+}
+
+void zc_outcome_take(uint64_t out[ZC_NSIDES][2])
+{
+	memcpy(out, outcome, sizeof outcome);
+	memset(outcome, 0, sizeof outcome);
+	outcome_side = -1;
+}
+
 /* ---- context entries from benches ---- */
 #define ZC_MAX_CONTEXT 64
 static char *ctx_key[ZC_MAX_CONTEXT], *ctx_val[ZC_MAX_CONTEXT];

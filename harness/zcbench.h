@@ -49,6 +49,8 @@ struct zc_param {
 struct zc_side {
 	const char *desc;       /* one line: what one iteration of this side does */
 	double copies_per_iter; /* declared full-buffer copies per iteration (explained in the file) */
+	double copies_if_copied; /* a zero-copy side's copies per iteration when the kernel copies
+				    after all (see zc_zerocopy_outcome); 0: same as declared */
 	unsigned flags;         /* ZC_SIDE_* */
 	int (*setup)(void *state, const struct zc_param *p);
 	int (*run)(void *state, uint64_t iters);
@@ -60,6 +62,8 @@ struct zc_side {
 /* Pair kinds. */
 #define ZC_PAIR_CONTROL 0x1u /* both sides do identical work: a noise-floor control whose
 				verdicts must be "same"; the run reports how often they are not */
+#define ZC_PAIR_STREAM 0x2u  /* moves bytes between descriptors (sockets, pipes, files), often
+				with a peer process: the stream tests run every such pair */
 
 struct zc_pair {
 	const char *name;    /* "copy_vs_slice": the file name without .c */
@@ -136,6 +140,23 @@ void zc_testdata_close(struct zc_testdata *td);
 long zc_evict_file(int fd, size_t bytes);
 /* MemAvailable from /proc/meminfo in bytes (0 if unknown). */
 uint64_t zc_mem_available(void);
+
+/*
+ * Whether zero-copy happened, as the kernel reports it: call from run() with how many
+ * operations of this call moved their data without a copy and how many the kernel copied
+ * after all (MSG_ZEROCOPY's SO_EE_CODE_ZEROCOPY_COPIED, io_uring's
+ * IORING_NOTIF_USAGE_ZC_COPIED, a clone or a copy of a file range). Summed per side over the
+ * timed samples; the result reports zc_effective = zero / (zero + copied) and the measured
+ * copies per iteration from it. Calls outside a timed sample (verify) are ignored.
+ */
+void zc_zerocopy_outcome(uint64_t zero_copied, uint64_t copied);
+
+/*
+ * A process doing part of a pair's work (a stream's far end, a feeder): its CPU time is
+ * reported per sample as the peers' share of the system CPU. Unwatch it before reaping it.
+ */
+void zc_peer_watch(int pid);
+void zc_peer_unwatch(int pid);
 
 /* A second core for a peer thread or process (not the pinned one when there is one). */
 int zc_peer_cpu(void);

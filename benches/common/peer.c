@@ -182,6 +182,7 @@ int peer_start(struct peer *p, int fd, enum peer_fd_kind kind, enum peer_mode mo
 		_exit(p->sh->error ? 1 : 0);
 	}
 	close(fd);
+	zc_peer_watch(p->pid); /* its CPU time is the pair's, too */
 	return ZC_OK;
 }
 
@@ -195,6 +196,7 @@ static const char *fate(struct peer *p, char *buf, size_t len)
 	int status;
 	pid_t r = p->pid > 0 ? waitpid(p->pid, &status, WNOHANG) : 0;
 	if (r == p->pid) {
+		zc_peer_unwatch(p->pid);
 		p->pid = -1;
 		if (WIFSIGNALED(status))
 			snprintf(buf, len, "peer process killed by signal %d", WTERMSIG(status));
@@ -264,6 +266,7 @@ int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes)
 {
 	int rc = ZC_OK;
 	if (p->pid > 0) {
+		zc_peer_unwatch(p->pid);
 		double t0 = now_s();
 		int status = 0;
 		pid_t r = 0;
@@ -401,25 +404,67 @@ int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
 	return rc;
 }
 
-int pipe_sized(int fds[2], size_t size)
+/* /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for. */
+static long pipe_max_size(void)
 {
+	long v = 0;
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
+		      int (*const run[2])(void *state, uint64_t iters), void *state, uint64_t iters,
+		      uint64_t hash, uint64_t bytes)
+{
+	for (int side = 0; side < 2; side++) {
+		uint64_t got_hash = 0, got = 0;
+		if (peer_verify_run(kind, fd, p, run[side], state, iters, &got_hash, &got) != ZC_OK)
+			return ZC_ERROR;
+		if (got != bytes || got_hash != hash) {
+			zc_errorf("%s side: the peer got %llu bytes, XXH3 %016llx; sent %llu bytes, XXH3 %016llx",
+				  side ? "zerocopy" : "baseline", (unsigned long long)got,
+				  (unsigned long long)got_hash, (unsigned long long)bytes, (unsigned long long)hash);
+			return ZC_ERROR;
+		}
+	}
+	return ZC_OK;
+}
+
+int pipe_sized(int fds[2], size_t chunk)
+{
+	size_t size = PIPE_CHUNKS * chunk;
+	const char *limited = "";
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		zc_errorf("pipe2: %s", strerror(errno));
 		return ZC_ERROR;
 	}
 	if (size > 65536 && fcntl(fds[1], F_SETPIPE_SZ, (int)size) < 0) {
-		zc_errorf("F_SETPIPE_SZ %zu: %s (see /proc/sys/fs/pipe-max-size)", size, strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return ZC_ERROR;
+		/* Without CAP_SYS_RESOURCE the limit is pipe-max-size: take that, and say so. */
+		long max = pipe_max_size();
+		if ((errno != EPERM && errno != EBUSY) || max < (long)chunk ||
+		    fcntl(fds[1], F_SETPIPE_SZ, (int)max) < 0) {
+			zc_errorf("F_SETPIPE_SZ %zu: %s (see /proc/sys/fs/pipe-max-size)", size, strerror(errno));
+			close(fds[0]);
+			close(fds[1]);
+			return ZC_ERROR;
+		}
+		limited = " (limited by /proc/sys/fs/pipe-max-size)";
 	}
+	int got = fcntl(fds[1], F_GETPIPE_SZ);
+	zc_note("pipe_bytes", "%d (F_GETPIPE_SZ): %.3g chunks of %zu bytes%s", got, (double)got / (double)chunk,
+		chunk, *limited ? limited : ", so writer and reader need not take turns");
 	return ZC_OK;
 }
 
-int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes)
+int peer_drained_pipe(struct peer *p, int *w, size_t chunk)
 {
 	int fds[2];
-	if (pipe_sized(fds, pipe_bytes) != ZC_OK)
+	if (pipe_sized(fds, chunk) != ZC_OK)
 		return ZC_ERROR;
 	*w = fds[1];
 	return peer_start(p, fds[0], PEER_PIPE, PEER_DRAIN, NULL, 0);

@@ -52,11 +52,14 @@ int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes);
 int stream_connect(enum peer_fd_kind kind, int *a, int *b);
 /* One line on the socket buffer sizes as the kernel set them (autotuning left on). */
 void stream_record_buffers(int fd, const char *key);
-/* A pipe holding at least `size` bytes (F_SETPIPE_SZ); fds[0] reads, fds[1] writes. */
-int pipe_sized(int fds[2], size_t size);
-/* A pipe of at least pipe_bytes whose read end a PEER_DRAIN child empties; *w gets the
- * write end. */
-int peer_drained_pipe(struct peer *p, int *w, size_t pipe_bytes);
+/* Pipes hold this many chunks: a pipe of exactly one chunk makes writer and reader run in
+ * lock-step (a context switch per chunk), and the sample measures the hand-off. */
+#define PIPE_CHUNKS 4
+/* A pipe holding at least PIPE_CHUNKS chunks (F_SETPIPE_SZ; the size is noted in the
+ * result); fds[0] reads, fds[1] writes. */
+int pipe_sized(int fds[2], size_t chunk);
+/* Such a pipe whose read end a PEER_DRAIN child empties; *w gets the write end. */
+int peer_drained_pipe(struct peer *p, int *w, size_t chunk);
 /* Its end: closes *w (when open) and stops the child (when started). */
 void peer_drained_pipe_end(struct peer *p, int *w);
 /* Writes all of buf (loops on short writes); ZC_ERROR with the reason, naming the peer. */
@@ -72,5 +75,14 @@ void peer_io_error(struct peer *p, const char *what, int err);
 int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
 		    int (*run)(void *state, uint64_t iters), void *state, uint64_t iters,
 		    uint64_t *hash, uint64_t *bytes);
+
+/*
+ * verify for a pair whose two sides send the same stream: each side's run(state, iters)
+ * goes through peer_verify_run, and the peer must see `bytes` bytes with XXH3 `hash`;
+ * otherwise ZC_ERROR naming the side and what arrived.
+ */
+int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
+		      int (*const run[2])(void *state, uint64_t iters), void *state, uint64_t iters,
+		      uint64_t hash, uint64_t bytes);
 
 #endif

@@ -16,7 +16,7 @@ static struct zc_interval median_interval(const struct zc_summary *s)
 /* Median with interval over the finite values of x[0..n). */
 static struct zc_interval finite_median(const double *x, size_t n)
 {
-	double *v = malloc((n ? n : 1) * sizeof *v);
+	double *v = calloc(n ? n : 1, sizeof *v);
 	size_t k = 0;
 	struct zc_summary s;
 	if (!v)
@@ -46,6 +46,31 @@ double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_p
 	return zc_side_moves_bytes(r, side) ? ns_per_iter / (double)r->param->bytes : NAN;
 }
 
+/* Whole-machine CPU, the benchmark thread's busy share, peer-bound samples, and whether
+ * zero-copy happened. */
+static void summarize_system(struct zc_pair_result *r, int s)
+{
+	struct zc_side_result *sr = &r->side[s];
+	const struct zc_side *sd = &r->pair->side[s];
+	double *busy = malloc((sr->n ? sr->n : 1) * sizeof *busy);
+	sr->peer_bound = 0;
+	for (size_t k = 0; busy && k < sr->n; k++) {
+		busy[k] = sr->real_ns[k] > 0 ? sr->cpu_ns[k] / sr->real_ns[k] : NAN;
+		sr->peer_bound += busy[k] < ZC_PEER_BOUND_BUSY || sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP;
+	}
+	sr->busy = busy ? finite_median(busy, sr->n) : (struct zc_interval){NAN, NAN, NAN};
+	free(busy);
+	sr->sys = finite_median(sr->sys_ns, sr->n);
+	sr->peers = finite_median(sr->peers_ns, sr->n);
+	sr->csw_per_op = finite_median(sr->csw, sr->n);
+	sr->sys_ns_per_byte = zc_side_ns_per_byte(r, s, sr->sys.value);
+	uint64_t told = sr->zc_zero + sr->zc_copied;
+	sr->zc_effective = told ? (double)sr->zc_zero / (double)told : NAN;
+	double if_copied = sd->copies_if_copied > 0 ? sd->copies_if_copied : sd->copies_per_iter;
+	sr->copies_measured = told ? sd->copies_per_iter * sr->zc_effective + if_copied * (1 - sr->zc_effective)
+				   : NAN;
+}
+
 static void summarize_side(const struct zc_run *run, struct zc_pair_result *r, int s)
 {
 	struct zc_side_result *sr = &r->side[s];
@@ -65,6 +90,42 @@ static void summarize_side(const struct zc_run *run, struct zc_pair_result *r, i
 		sr->stolen += (sr->host_flags[k] & ZC_HOST_STOLEN) != 0;
 		sr->slowed += (sr->host_flags[k] & ZC_HOST_SLOWED) != 0;
 	}
+	summarize_system(r, s);
+}
+
+/* The paired analysis again, on whole-machine CPU per iteration; who waited; and the
+ * check of the system CPU against the kernel's tick accounting. */
+static void analyse_system(const struct zc_run *run, struct zc_pair_result *r)
+{
+	size_t n = r->rounds, m = n / 2;
+	double *cr = calloc(n ? n : 1, sizeof *cr), *pos = calloc(m ? m : 1, sizeof *pos);
+	free(r->cpu_block_ratio);
+	r->cpu_block_ratio = calloc(m ? m : 1, sizeof(double));
+	zc_ratio_estimate(NULL, 0, run->alpha, &r->cpu_ratio_est); /* all NAN until computed */
+	memset(&r->cpu_drift, 0, sizeof r->cpu_drift);
+	if (cr && pos && r->cpu_block_ratio) {
+		for (size_t k = 0; k < n; k++)
+			cr[k] = r->side[0].sys_ns[k] / r->side[1].sys_ns[k];
+		size_t b = zc_blocks(cr, r->first, n, r->cpu_block_ratio, pos);
+		if (zc_ratio_estimate(r->cpu_block_ratio, b, run->alpha, &r->cpu_ratio_est) == 0)
+			zc_drift_test(r->cpu_block_ratio, b, run->equivalence, &r->cpu_drift);
+	}
+	free(cr);
+	free(pos);
+	r->peer_bound[0] = 0;
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		const struct zc_side_result *sr = &r->side[s];
+		if (2 * sr->peer_bound <= sr->n)
+			continue;
+		size_t len = strlen(r->peer_bound);
+		snprintf(r->peer_bound + len, sizeof r->peer_bound - len,
+			 "%s%s: %zu of %zu samples (its thread busy %.0f%%, %.2f switches/op)", len ? "; " : "",
+			 s ? "zerocopy" : "baseline", sr->peer_bound, sr->n, sr->busy.value * 100,
+			 sr->csw_per_op.value);
+	}
+	double sys = r->side[0].sys_ns_sum + r->side[1].sys_ns_sum;
+	double stat = r->side[0].stat_busy_ns_sum + r->side[1].stat_busy_ns_sum;
+	r->sys_check = stat > 0 ? sys / stat : NAN;
 }
 
 static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
@@ -85,28 +146,49 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 	zc_ratio_estimate(r->position, r->blocks, run->alpha, &r->position_est);
 	zc_drift_test(r->block_ratio, r->blocks, run->equivalence, &r->drift);
 	r->saving_ns = r->side[0].real.value - r->side[1].real.value;
+	analyse_system(run, r);
 	int fb = r->side[ZC_BASELINE].at_floor, fz = r->side[ZC_ZEROCOPY].at_floor;
 	r->bound = fb && fz ? "none" : fz ? "lower" : fb ? "upper" : NULL;
 }
 
+/* The CPU verdict, a family of its own (Holm over the pairs' CPU p-values). */
+static void decide_cpu(const struct zc_run *run, struct zc_pair_result *r, double p_adjusted)
+{
+	r->cpu_p_adjusted = p_adjusted;
+	if (!isfinite(r->cpu_ratio_est.estimate)) {
+		r->cpu_verdict = "unknown";
+		snprintf(r->cpu_why, sizeof r->cpu_why, "no whole-machine CPU readings (/proc unreadable)");
+		return;
+	}
+	r->cpu_verdict = zc_decide(&r->cpu_ratio_est, p_adjusted, run->alpha, run->equivalence, &r->cpu_drift,
+				   r->cpu_why, sizeof r->cpu_why);
+}
+
 void zc_analyse_run(struct zc_run *run)
 {
-	double *p = calloc(run->n ? run->n : 1, sizeof *p), *adj = calloc(run->n ? run->n : 1, sizeof *adj);
-	if (!p || !adj) {
+	size_t n = run->n ? run->n : 1;
+	double *p = calloc(n, sizeof *p), *adj = calloc(n, sizeof *adj);
+	double *cp = calloc(n, sizeof *cp), *cadj = calloc(n, sizeof *cadj);
+	if (!p || !adj || !cp || !cadj) {
 		free(p);
 		free(adj);
+		free(cp);
+		free(cadj);
 		return;
 	}
 	for (size_t i = 0; i < run->n; i++) {
 		struct zc_pair_result *r = &run->results[i];
-		p[i] = NAN;
+		p[i] = cp[i] = NAN;
 		if (r->status != ZC_ST_OK)
 			continue;
 		analyse_pair(run, r);
 		p[i] = r->ratio_est.p;
+		cp[i] = r->cpu_ratio_est.p;
 	}
-	/* Run-wide: one family of tests, every pair that ran (controls included). */
+	/* Run-wide: one family of tests, every pair that ran (controls included); the CPU
+	 * verdicts are a second family. */
 	zc_holm(p, run->n, adj);
+	zc_holm(cp, run->n, cadj);
 	for (size_t i = 0; i < run->n; i++) {
 		struct zc_pair_result *r = &run->results[i];
 		if (r->status != ZC_ST_OK)
@@ -120,7 +202,10 @@ void zc_analyse_run(struct zc_run *run)
 				 "both sides within %gx of the loop floor: the loop is measured, not the work",
 				 ZC_FLOOR_FACTOR);
 		}
+		decide_cpu(run, r, cadj[i]);
 	}
 	free(p);
 	free(adj);
+	free(cp);
+	free(cadj);
 }

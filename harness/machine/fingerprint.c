@@ -369,7 +369,7 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	set_str(ctx, "library_build_type", "debug");
 	zc_add_warning(run, "debug build (compiled without optimisation): timings do not represent real code");
 #endif
-	json_object_set_new(ctx, "json_schema_version", json_integer(2));
+	json_object_set_new(ctx, "json_schema_version", json_integer(3));
 
 	/* zcbench's fingerprint. */
 	set_str(ctx, "zcbench_version", ZC_VERSION);
@@ -435,6 +435,18 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 		"each side calibrated to min_time on its own; timed samples with no perf event open; one "
 		"counted AB|BA block (counters open only then) after every second timed block");
 	json_object_set_new(ctx, "loop_floor_ns", zc_json_number(run->loop_floor_ns));
+	char acct[600], irq[400];
+	zc_sys_describe(acct, sizeof acct);
+	zc_sys_irq_time_accounting(irq, sizeof irq);
+	json_t *ca = json_object();
+	json_object_set_new(ca, "method", json_string(acct));
+	json_object_set_new(ca, "irq_time_accounting", json_string(irq));
+	json_object_set_new(ca, "user_hz", json_integer(sysconf(_SC_CLK_TCK)));
+	json_object_set_new(ca, "empty_window_ns", zc_json_number(run->sys_overhead_ns));
+	json_object_set_new(ca, "peer_bound_rule",
+			    json_string("a timed sample is peer-bound when the benchmark thread ran under 90% of it "
+					"or switched out 0.5 times or more per iteration"));
+	json_object_set_new(ctx, "cpu_accounting", ca);
 	json_object_set_new(ctx, "probe_reference_ghz", zc_json_number(run->ref_ghz));
 	json_object_set_new(ctx, "quick", json_boolean(opt->quick));
 	json_object_set_new(ctx, "sweep", json_boolean(opt->sweep));

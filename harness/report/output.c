@@ -67,6 +67,14 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "probe_ghz_after", zc_json_number(sr->ghz_after[k]));
 		json_object_set_new(e, "host_stolen", json_boolean(sr->host_flags[k] & ZC_HOST_STOLEN));
 		json_object_set_new(e, "host_slowed", json_boolean(sr->host_flags[k] & ZC_HOST_SLOWED));
+		json_object_set_new(e, "system_cpu_ns", zc_json_number(sr->sys_ns[k]));
+		json_object_set_new(e, "peers_cpu_ns", zc_json_number(sr->peers_ns[k]));
+		json_object_set_new(e, "proc_stat_busy_ns", zc_json_number(sr->stat_busy_ns[k]));
+		json_object_set_new(e, "context_switches", zc_json_number(sr->csw[k]));
+		double busy = sr->real_ns[k] > 0 ? sr->cpu_ns[k] / sr->real_ns[k] : NAN;
+		json_object_set_new(e, "busy_fraction", zc_json_number(busy));
+		json_object_set_new(e, "peer_bound", json_boolean(busy < ZC_PEER_BOUND_BUSY ||
+								  sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP));
 		json_array_append_new(arr, e);
 	}
 }
@@ -189,6 +197,31 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(h, "stolen", json_integer((json_int_t)sr->stolen));
 	json_object_set_new(h, "slowed", json_integer((json_int_t)sr->slowed));
 	json_object_set_new(o, "host", h);
+	json_t *sys = json_object();
+	json_object_set_new(sys, "system_cpu_ns", interval_json(sr->sys));
+	json_object_set_new(sys, "system_cpu_ns_per_byte", zc_json_number(sr->sys_ns_per_byte));
+	json_object_set_new(sys, "peers_cpu_ns", interval_json(sr->peers));
+	json_object_set_new(sys, "busy_fraction", interval_json(sr->busy));
+	json_object_set_new(sys, "context_switches_per_iter", interval_json(sr->csw_per_op));
+	json_object_set_new(sys, "peer_bound_samples", json_integer((json_int_t)sr->peer_bound));
+	json_object_set_new(sys, "window_ns", zc_json_number(sr->window_ns_sum));
+	json_object_set_new(sys, "system_cpu_ns_total", zc_json_number(sr->sys_ns_sum));
+	json_object_set_new(sys, "proc_stat_busy_ns_total", zc_json_number(sr->stat_busy_ns_sum));
+	json_t *fields = json_object();
+	for (int f = 0; f < ZC_NSTAT; f++)
+		json_object_set_new(fields, zc_stat_field_name[f], zc_json_number(sr->stat_ns_sum[f]));
+	json_object_set_new(sys, "proc_stat_ns_total", fields);
+	json_t *cores = json_array();
+	for (int cpu = 0; cpu < sr->ncpu; cpu++)
+		json_array_append_new(cores, zc_json_number(sr->cpu_busy_ns_sum[cpu]));
+	json_object_set_new(sys, "proc_stat_busy_ns_per_cpu", cores);
+	json_object_set_new(o, "system", sys);
+	json_t *z = json_object();
+	json_object_set_new(z, "zero_copied", json_integer((json_int_t)sr->zc_zero));
+	json_object_set_new(z, "copied", json_integer((json_int_t)sr->zc_copied));
+	json_object_set_new(o, "zerocopy_reported", z);
+	json_object_set_new(o, "zc_effective", zc_json_number(sr->zc_effective));
+	json_object_set_new(o, "copies_per_iter_measured", zc_json_number(sr->copies_measured));
 	return o;
 }
 
@@ -250,6 +283,15 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "serial_correlation", ok ? zc_json_number(e->rho) : json_null());
 	json_object_set_new(o, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
 	json_object_set_new(o, "verdict_reason", ok ? json_string(r->why) : json_null());
+	const struct zc_estimate *ce = &r->cpu_ratio_est;
+	json_object_set_new(o, "cpu_ratio", ok ? zc_json_number(ce->estimate) : json_null());
+	json_object_set_new(o, "cpu_ratio_ci_low", ok ? zc_json_number(ce->ci_low) : json_null());
+	json_object_set_new(o, "cpu_ratio_ci_high", ok ? zc_json_number(ce->ci_high) : json_null());
+	json_object_set_new(o, "cpu_p_adjusted", ok ? zc_json_number(r->cpu_p_adjusted) : json_null());
+	json_object_set_new(o, "cpu_verdict", json_string(ok ? r->cpu_verdict : status_name(r->status)));
+	json_object_set_new(o, "cpu_verdict_reason", ok ? json_string(r->cpu_why) : json_null());
+	json_object_set_new(o, "peer_bound", ok && r->peer_bound[0] ? json_string(r->peer_bound) : json_null());
+	json_object_set_new(o, "system_cpu_vs_proc_stat", ok ? zc_json_number(r->sys_check) : json_null());
 	json_t *notes = json_object();
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_object_set_new(notes, r->note_key[i], json_string(r->note_val[i]));
@@ -335,7 +377,7 @@ json_t *zc_result_json(const struct zc_run *run, json_t *context)
 }
 
 /* ---- human table ---- */
-static void fmt_time(char *buf, size_t len, double ns)
+static const char *fmt_time(char *buf, size_t len, double ns)
 {
 	double a = fabs(ns);
 	if (!isfinite(ns))
@@ -348,6 +390,7 @@ static void fmt_time(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
 	else
 		snprintf(buf, len, "%.1f ms", ns / 1e6);
+	return buf;
 }
 
 static void fmt_num(char *buf, size_t len, double v)
@@ -393,7 +436,7 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 			sr->at_floor ? "  at loop floor" : "");
 	}
 	const struct zc_estimate *e = &r->ratio_est;
-	char disp[64], save[32];
+	char disp[64], save[32], t0[32], t1[32];
 	ratio_display(disp, sizeof disp, r);
 	fmt_time(save, sizeof save, fabs(r->saving_ns));
 	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu blocks)\n", "", disp,
@@ -401,6 +444,19 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 		save, r->blocks);
 	if (strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower"))
 		fprintf(f, "%-44s %s\n", "", r->why);
+	const struct zc_estimate *ce = &r->cpu_ratio_est;
+	fprintf(f, "%-44s system CPU/op %s -> %s  cpu ratio %.3fx [%.3f, %.3f]  %s; busy %.0f%% / %.0f%%\n", "",
+		fmt_time(t0, sizeof t0, r->side[0].sys.value), fmt_time(t1, sizeof t1, r->side[1].sys.value),
+		ce->estimate, ce->ci_low, ce->ci_high, r->cpu_verdict, r->side[0].busy.value * 100,
+		r->side[1].busy.value * 100);
+	if (r->peer_bound[0])
+		fprintf(f, "%-44s peer-bound: %s\n", "", r->peer_bound);
+	for (int s = 0; s < ZC_NSIDES; s++)
+		if (isfinite(r->side[s].zc_effective))
+			fprintf(f, "%-44s %s: zero-copy effective %.0f%% (kernel copied %llu of %llu), copies/op %g\n", "",
+				side_name[s], r->side[s].zc_effective * 100, (unsigned long long)r->side[s].zc_copied,
+				(unsigned long long)(r->side[s].zc_zero + r->side[s].zc_copied),
+				r->side[s].copies_measured);
 	if (r->side[0].stolen + r->side[1].stolen + r->side[0].slowed + r->side[1].slowed)
 		fprintf(f, "%-44s host: %zu samples stolen from, %zu slowed (of %zu)\n", "",
 			r->side[0].stolen + r->side[1].stolen, r->side[0].slowed + r->side[1].slowed,

@@ -10,9 +10,11 @@
  * never used for a ratio, and their time against the timed samples' is the counters'
  * measured overhead. After each counted block one discarded sample per side re-warms.
  */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "harness.h"
 
@@ -81,7 +83,9 @@ static void counters_calibrate(struct zc_counters *ctr)
 		ctr->overhead[i] = best[i] == UINT64_MAX ? 0 : best[i];
 }
 
-#define SIDE_ARRAYS(X) X(real_ns) X(cpu_ns) X(steal_ns) X(run_delay_ns) X(ghz_before) X(ghz_after)
+#define SIDE_ARRAYS(X)                                                                      \
+	X(real_ns) X(cpu_ns) X(steal_ns) X(run_delay_ns) X(ghz_before) X(ghz_after) X(sys_ns) X(peers_ns) \
+	X(stat_busy_ns) X(csw)
 
 static int alloc_side(struct zc_side_result *s, size_t n, size_t ncounted)
 {
@@ -116,7 +120,8 @@ void zc_pair_result_free(struct zc_pair_result *r)
 	free(r->first);
 	free(r->block_ratio);
 	free(r->position);
-	r->ratio = r->block_ratio = r->position = NULL;
+	free(r->cpu_block_ratio);
+	r->ratio = r->block_ratio = r->position = r->cpu_block_ratio = NULL;
 	r->first = NULL;
 }
 
@@ -192,7 +197,41 @@ static int side_time_once(void *ctx, int side, uint64_t iters, double *ns)
 	return time_once(c->p, side, c->state, iters, ns);
 }
 
-/* One timed sample: no counter; host readings and the frequency probe around it. */
+static double thread_switches(void)
+{
+	struct rusage u;
+	return getrusage(RUSAGE_THREAD, &u) == 0 ? (double)(u.ru_nvcsw + u.ru_nivcsw) : NAN;
+}
+
+/* The whole machine's share of a sample (system_cpu.h), per iteration, and its totals. */
+static void add_system(struct zc_side_result *sr, size_t k, const struct zc_sys_reading *a,
+		       const struct zc_sys_reading *b, double overhead_ns)
+{
+	struct zc_sys_delta d;
+	double it = (double)sr->iterations;
+	if (!a || !b) {
+		sr->sys_ns[k] = sr->peers_ns[k] = sr->stat_busy_ns[k] = NAN;
+		return;
+	}
+	zc_sys_delta(a, b, &d);
+	d.tasks_ns = d.tasks_ns > overhead_ns ? d.tasks_ns - overhead_ns : 0;
+	sr->sys_ns[k] = d.tasks_ns / it;
+	sr->peers_ns[k] = d.peers_ns / it;
+	sr->stat_busy_ns[k] = d.stat_busy_ns / it;
+	if (!isfinite(d.tasks_ns) || !isfinite(d.stat_busy_ns))
+		return;
+	sr->window_ns_sum += d.window_ns;
+	sr->sys_ns_sum += d.tasks_ns;
+	sr->stat_busy_ns_sum += d.stat_busy_ns;
+	for (int f = 0; f < ZC_NSTAT; f++)
+		sr->stat_ns_sum[f] += d.stat_ns[f];
+	sr->ncpu = d.ncpu;
+	for (int c = 0; c < d.ncpu; c++)
+		sr->cpu_busy_ns_sum[c] += d.cpu_busy_ns[c];
+}
+
+/* One timed sample: no counter; host and whole-machine readings and the frequency probe
+ * around it, all outside the clock reads. */
 static int timed_sample(const struct zc_run_config *cfg, const struct zc_pair *p, int s, void *state,
 			struct zc_side_result *sr, size_t k)
 {
@@ -201,18 +240,29 @@ static int timed_sample(const struct zc_run_config *cfg, const struct zc_pair *p
 	struct zc_host_reading h0, h1;
 	double g0 = zc_freq_probe(zc_now_ns);
 	zc_host_read(cfg->cpu, &h0);
+	struct zc_sys_reading *m0 = zc_sys_read(NULL);
+	double w0 = thread_switches();
 	double c0 = zc_thread_cpu_ns();
+	zc_outcome_side(s);
 	double t0 = zc_now_ns();
 	int rc = call_run(p, s, state, sr->iterations);
 	double t1 = zc_now_ns();
+	zc_outcome_side(-1);
 	double c1 = zc_thread_cpu_ns();
+	double w1 = thread_switches();
+	struct zc_sys_reading *m1 = m0 ? zc_sys_read(m0) : NULL;
 	zc_host_read(cfg->cpu, &h1);
 	double g1 = zc_freq_probe(zc_now_ns);
+	double it = (double)sr->iterations;
+	if (rc == ZC_OK)
+		add_system(sr, k, m0, m1, cfg->sys_overhead_ns);
+	zc_sys_reading_free(m0);
+	zc_sys_reading_free(m1);
 	if (rc != ZC_OK)
 		return rc;
-	double it = (double)sr->iterations;
 	sr->real_ns[k] = (t1 - t0) / it;
 	sr->cpu_ns[k] = (c1 - c0) / it;
+	sr->csw[k] = (w1 - w0) / it;
 	sr->steal_ns[k] = h1.steal_ns - h0.steal_ns;
 	sr->run_delay_ns[k] = h1.run_delay_ns - h0.run_delay_ns;
 	sr->ghz_before[k] = g0;
@@ -328,6 +378,8 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 	int rc = ZC_OK;
 	zc_clear_message();
 	zc_notes_take(r->note_key, r->note_val, 0); /* a previous param's notes are not ours */
+	uint64_t stale[ZC_NSIDES][2];
+	zc_outcome_take(stale);
 	if (p->setup && (rc = p->setup(state, param)) != ZC_OK) {
 		fail(r, rc == ZC_SKIP ? ZC_ST_SKIPPED : ZC_ST_ERROR,
 		     rc == ZC_SKIP ? "skipped" : "setup failed");
@@ -367,6 +419,12 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 	r->verified = 1;
 out:
 	r->nnotes = zc_notes_take(r->note_key, r->note_val, ZC_MAX_NOTES);
+	uint64_t outcome[ZC_NSIDES][2];
+	zc_outcome_take(outcome);
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		r->side[s].zc_zero = outcome[s][0];
+		r->side[s].zc_copied = outcome[s][1];
+	}
 	for (int s = ZC_NSIDES - 1; s >= 0; s--)
 		if (done_side[s] && p->side[s].teardown)
 			p->side[s].teardown(state);

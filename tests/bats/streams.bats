@@ -6,10 +6,14 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-STREAMS='^(readwrite_vs_sendfile|recvsend_vs_splice|write_twice_vs_tee|write_vs_vmsplice|readwrite_vs_copy_file_range|send_vs_msg_zerocopy|syscall_vs_io_uring)/'
+stream_pairs() { # the pairs tagged [stream] in --list
+  "$ZCBENCH" --list | sed -n 's/^\([a-z0-9_]*\) \[stream\]:.*/\1/p'
+}
 
 setup_file() {
   load helpers
+  STREAMS="^($(stream_pairs | paste -sd'|'))/"
+  export NSTREAMS=$(stream_pairs | wc -l)
   export QUICK=$BATS_FILE_TMPDIR/quick.json MODEL=$BATS_FILE_TMPDIR/model.json
   timeout 300 "$ZCBENCH" --quick --format none --out "$QUICK" --filter "$STREAMS" 2>/dev/null || true
   # Enough iterations per sample that the once-per-sample sync with the peer is noise.
@@ -26,7 +30,8 @@ per_iter() { # per_iter <pair>/<side>/<param>: median counted syscalls per itera
 
 @test "every stream pair runs under --quick, is verified, and the JSON is valid" {
   validate_result "$QUICK"
-  jq -e '[.pairs[] | .name] | unique | length == 7' "$QUICK"
+  ((NSTREAMS >= 7))
+  jq -e --argjson n "$NSTREAMS" '[.pairs[] | .name] | unique | length == $n' "$QUICK"
   jq -e '.pairs | all(.status == "ok" or .status == "skipped")' "$QUICK"
   jq -e '[.pairs[] | select(.status == "ok")] | all(.verified)' "$QUICK"
   jq -e '[.benchmarks[] | select(.run_type == "iteration" and (.error_occurred | not) and (.skipped | not))] | all(.cpu_ns_per_byte > 0)' "$QUICK"
@@ -52,8 +57,32 @@ per_iter() { # per_iter <pair>/<side>/<param>: median counted syscalls per itera
   fi
 }
 
-@test "MSG_ZEROCOPY records how many sends the kernel copied anyway" {
-  jq -e '.context["msg_zerocopy.tcp_64KiB"] | test("^[0-9]+ zero-copy sends completed; [0-9]+ reported SO_EE_CODE_ZEROCOPY_COPIED")' "$MODEL"
+@test "whole-machine CPU, busy share and a CPU verdict for every stream pair" {
+  jq -e '.context.cpu_accounting.irq_time_accounting | test("^(y|n|unknown)")' "$QUICK"
+  jq -e '[.pairs[] | select(.status == "ok")] | length > 0 and all(
+           .cpu_verdict != null and (.sides | to_entries | all(
+             .value.system.system_cpu_ns.median > 0
+             and .value.system.busy_fraction.median > 0
+             and .value.system.peers_cpu_ns.median >= 0)))' "$QUICK"
+  # Pairs with a peer process see it working: its CPU is part of the side's system CPU.
+  jq -e '.pairs[] | select(.name == "write_vs_vmsplice" and .status == "ok")
+         | .sides | to_entries | all(.value.system.peers_cpu_ns.median > 0
+             and .value.system.system_cpu_ns.median > .value.system.peers_cpu_ns.median)' "$QUICK"
+}
+
+@test "pipes hold at least 4 chunks (or the system's limit), and the result says how big they were" {
+  jq -e '[.pairs[] | select(.status == "ok" and .notes.pipe_bytes)] | length > 0 and all(
+           .notes.pipe_bytes | (capture(": (?<c>[0-9.]+) chunks") | (.c | tonumber) >= 4)
+                               or test("limited by /proc/sys/fs/pipe-max-size"))' "$QUICK"
+}
+
+@test "MSG_ZEROCOPY and copy_file_range report whether zero-copy happened, and the copies follow" {
+  jq -e '.pairs[] | select(.name == "send_vs_msg_zerocopy" and .param == "tcp_64KiB") | .sides.zerocopy
+         | (.zerocopy_reported.zero_copied + .zerocopy_reported.copied) > 0
+           and (.copies_per_iter_measured - (1 - .zc_effective) | fabs) < 1e-9' "$MODEL"
+  jq -e '.pairs[] | select(.name == "readwrite_vs_copy_file_range" and .param == "64KiB") | .sides.zerocopy
+         | .zc_effective >= 0 and .zc_effective <= 1' "$MODEL"
+  jq -e '[.pairs[] | select(.status == "ok") | .sides.baseline.zc_effective] | all(. == null)' "$MODEL"
   jq -e '.context["copy_file_range.filesystem"] | test("ext4|tmpfs|xfs|btrfs|overlayfs|other")' "$MODEL"
   jq -e '.context["socket_buffers.tcp"] | test("autotuning")' "$MODEL"
 }

@@ -73,6 +73,10 @@ static void fake_result(struct zc_pair_result *r)
 		sr->ghz_before = calloc(6, sizeof(double));
 		sr->ghz_after = calloc(6, sizeof(double));
 		sr->host_flags = calloc(6, sizeof(unsigned));
+		sr->sys_ns = calloc(6, sizeof(double));
+		sr->peers_ns = calloc(6, sizeof(double));
+		sr->stat_busy_ns = calloc(6, sizeof(double));
+		sr->csw = calloc(6, sizeof(double));
 		sr->counted_real_ns = calloc(2, sizeof(double));
 		for (int i = 0; i < ZC_NCOUNTERS; i++) {
 			sr->cnt[i] = calloc(2, sizeof(double));
@@ -82,6 +86,9 @@ static void fake_result(struct zc_pair_result *r)
 		for (int k = 0; k < 6; k++) {
 			sr->real_ns[k] = s ? 100 + k : 200 + k;
 			sr->cpu_ns[k] = sr->real_ns[k];
+			sr->sys_ns[k] = 1.5 * sr->real_ns[k];
+			sr->peers_ns[k] = 0.5 * sr->real_ns[k];
+			sr->stat_busy_ns[k] = NAN; /* a source that was unavailable stays null */
 		}
 		sr->counted_real_ns[0] = sr->counted_real_ns[1] = s ? 110 : 220;
 	}
