@@ -145,7 +145,7 @@ struct zc_pair_result {
 				   "upper" when the baseline is */
 	double saving_ns;       /* baseline - zerocopy median time per iteration */
 	const char *verdict;
-	char why[256];
+	char why[384];
 	/* The same analysis on system CPU per iteration (every process, all cores): */
 	double *cpu_block_ratio;
 	struct zc_estimate cpu_ratio_est;

@@ -19,7 +19,8 @@ static double *sorted_copy(const double *x, size_t n)
 	double *s = malloc((n ? n : 1) * sizeof *s);
 	if (!s)
 		return NULL;
-	memcpy(s, x, n * sizeof *s);
+	if (n) /* x may be NULL when there is nothing */
+		memcpy(s, x, n * sizeof *s);
 	qsort(s, n, sizeof *s, cmp_double);
 	return s;
 }

@@ -203,6 +203,12 @@ void zc_analyse_run(struct zc_run *run)
 				 ZC_FLOOR_FACTOR);
 		}
 		decide_cpu(run, r, cadj[i]);
+		if (r->peer_bound[0]) {
+			size_t len = strlen(r->why);
+			snprintf(r->why + len, sizeof r->why - len,
+				 "%sfrom peer-bound samples: the time includes waiting on the peers (CPU verdict: %s)",
+				 len ? "; " : "", r->cpu_verdict);
+		}
 	}
 	free(p);
 	free(adj);

@@ -442,7 +442,7 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu blocks)\n", "", disp,
 		e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs",
 		save, r->blocks);
-	if (strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower"))
+	if ((strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower")) || r->peer_bound[0])
 		fprintf(f, "%-44s %s\n", "", r->why);
 	const struct zc_estimate *ce = &r->cpu_ratio_est;
 	fprintf(f, "%-44s system CPU/op %s -> %s  cpu ratio %.3fx [%.3f, %.3f]  %s; busy %.0f%% / %.0f%%\n", "",
