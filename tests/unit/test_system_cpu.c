@@ -88,21 +88,28 @@ static void test_sees_own_and_peer_cpu(void **st)
 }
 
 /* The must-have cross-check: over a second of known work, the sum of every process's CPU
- * clock and the kernel's tick accounting of all cores agree within 10%. */
+ * clock and the kernel's tick accounting of all cores agree within 10%. A process born
+ * during the window is not in the first sum (the list is read at its start), so on a shared
+ * machine one attempt can be disturbed: up to three attempts, one must agree. */
 static void test_agrees_with_proc_stat(void **st)
 {
 	(void)st;
-	struct zc_sys_reading *a = zc_sys_read(NULL);
-	burn(1000e6);
-	struct zc_sys_reading *b = zc_sys_read(a);
-	struct zc_sys_delta d;
-	zc_sys_delta(a, b, &d);
-	print_message("tasks %.1f ms, /proc/stat busy %.1f ms over %.1f ms\n", d.tasks_ns / 1e6,
-		      d.stat_busy_ns / 1e6, d.window_ns / 1e6);
-	assert_true(d.ncpu >= 1);
-	assert_true(fabs(d.tasks_ns / d.stat_busy_ns - 1) < 0.10);
-	zc_sys_reading_free(a);
-	zc_sys_reading_free(b);
+	int agreed = 0;
+	for (int attempt = 0; attempt < 3 && !agreed; attempt++) {
+		struct zc_sys_reading *a = zc_sys_read(NULL);
+		burn(1000e6);
+		struct zc_sys_reading *b = zc_sys_read(a);
+		struct zc_sys_delta d;
+		zc_sys_delta(a, b, &d);
+		print_message("tasks %.1f ms, /proc/stat busy %.1f ms over %.1f ms\n", d.tasks_ns / 1e6,
+			      d.stat_busy_ns / 1e6, d.window_ns / 1e6);
+		assert_true(d.ncpu >= 1);
+		assert_true(d.tasks_ns >= 0.95e9); /* our own burn, always */
+		agreed = fabs(d.tasks_ns / d.stat_busy_ns - 1) < 0.10;
+		zc_sys_reading_free(a);
+		zc_sys_reading_free(b);
+	}
+	assert_true(agreed);
 }
 
 static void test_overhead_is_small(void **st)
