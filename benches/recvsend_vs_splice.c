@@ -74,16 +74,10 @@ static int setup(void *st, const struct zc_param *p)
 	s->kind = (enum peer_fd_kind)p->arg;
 	s->chunk = p->bytes;
 	s->a = s->b = s->pipe[0] = s->pipe[1] = -1;
-	if (zc_testdata_open(STREAM_BYTES, &s->td) != ZC_OK)
+	if (peer_feed_data(STREAM_BYTES, &s->td, &s->data) != ZC_OK)
 		return ZC_ERROR;
-	s->buf = zc_buffer_alloc(s->chunk, 0);
-	s->data = zc_buffer_alloc(STREAM_BYTES, 0);
-	if (!s->buf || !s->data) {
-		zc_errorf("cannot allocate buffers");
-		return ZC_ERROR;
-	}
-	if (pread(s->td.fd, s->data, STREAM_BYTES, 0) != (ssize_t)STREAM_BYTES) {
-		zc_errorf("cannot read %s", s->td.path);
+	if (!(s->buf = zc_buffer_alloc(s->chunk, 0))) {
+		zc_errorf("cannot allocate %zu bytes", s->chunk);
 		return ZC_ERROR;
 	}
 	if (pipe_sized(s->pipe, s->chunk) != ZC_OK)

@@ -119,20 +119,30 @@ static int send_run(void *st, uint64_t iters)
 	return peer_sync(&s->peer);
 }
 
-/* Handles one completion: a send's result, or a notification (which says copied or not). */
-static int on_cqe(struct state *s, const struct io_uring_cqe *cqe, int *sent)
+/* Waits for and handles one completion: a send's result (*sent set), or a notification
+ * (which says whether the kernel copied after all). */
+static int reap_one(struct state *s, int *sent)
 {
-	if (cqe->flags & IORING_CQE_F_NOTIF) {
-		int copied = (cqe->res & (int)IORING_NOTIF_USAGE_ZC_COPIED) != 0;
+	struct io_uring_cqe *cqe;
+	int rc = io_uring_wait_cqe(&s->ring, &cqe);
+	if (rc < 0) {
+		zc_errorf("io_uring_wait_cqe: %s", strerror(-rc));
+		return ZC_ERROR;
+	}
+	int res = cqe->res;
+	unsigned flags = cqe->flags;
+	io_uring_cqe_seen(&s->ring, cqe);
+	if (flags & IORING_CQE_F_NOTIF) {
+		int copied = (res & (int)IORING_NOTIF_USAGE_ZC_COPIED) != 0;
 		zc_zerocopy_outcome(!copied, copied);
 		s->pending_notifs--;
 		return ZC_OK;
 	}
-	if (cqe->res != (int)s->chunk) {
-		peer_io_error(&s->peer, "IORING_OP_SEND_ZC", cqe->res < 0 ? -cqe->res : EPIPE);
+	if (res != (int)s->chunk) {
+		peer_io_error(&s->peer, "IORING_OP_SEND_ZC", res < 0 ? -res : EPIPE);
 		return ZC_ERROR;
 	}
-	if (cqe->flags & IORING_CQE_F_MORE)
+	if (flags & IORING_CQE_F_MORE)
 		s->pending_notifs++;
 	*sent = 1;
 	return ZC_OK;
@@ -155,33 +165,15 @@ static int send_zc_run(void *st, uint64_t iters)
 		}
 		/* The buffer never changes, so the next send need not wait for this one's
 		 * notification; they are reaped as they come. */
-		int sent = 0;
-		while (!sent) {
-			struct io_uring_cqe *cqe;
-			if ((rc = io_uring_wait_cqe(&s->ring, &cqe)) < 0) {
-				zc_errorf("io_uring_wait_cqe: %s", strerror(-rc));
+		for (int sent = 0; !sent;)
+			if (reap_one(s, &sent) != ZC_OK)
 				return ZC_ERROR;
-			}
-			rc = on_cqe(s, cqe, &sent);
-			io_uring_cqe_seen(&s->ring, cqe);
-			if (rc != ZC_OK)
-				return ZC_ERROR;
-		}
 		s->peer.sent += s->chunk;
 	}
 	/* A sample ends when the kernel is done with every page it was lent. */
-	while (s->pending_notifs) {
-		struct io_uring_cqe *cqe;
-		int sent, rc = io_uring_wait_cqe(&s->ring, &cqe);
-		if (rc < 0) {
-			zc_errorf("io_uring_wait_cqe (notifications): %s", strerror(-rc));
+	for (int sent; s->pending_notifs;)
+		if (reap_one(s, &sent) != ZC_OK)
 			return ZC_ERROR;
-		}
-		rc = on_cqe(s, cqe, &sent);
-		io_uring_cqe_seen(&s->ring, cqe);
-		if (rc != ZC_OK)
-			return ZC_ERROR;
-	}
 	return peer_sync(&s->peer);
 }
 

@@ -208,6 +208,10 @@ int zc_side_moves_bytes(const struct zc_pair_result *r, int side);
 /* A side's bytes/s and ns per byte for a time per iteration; NAN when it moves none. */
 double zc_side_bytes_per_second(const struct zc_pair_result *r, int side, double ns_per_iter);
 double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_per_iter);
+/* A timed sample's busy share (thread CPU / wall) and whether it was peer-bound: the one
+ * rule the summary counts and the report marks per sample. */
+double zc_sample_busy(const struct zc_side_result *sr, size_t k);
+int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k);
 
 /* ---- report/output.c ---- */
 struct json_t;

@@ -404,19 +404,6 @@ int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
 	return rc;
 }
 
-/* /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for. */
-static long pipe_max_size(void)
-{
-	long v = 0;
-	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
 int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
 		      int (*const run[2])(void *state, uint64_t iters), void *state, uint64_t iters,
 		      uint64_t hash, uint64_t bytes)
@@ -433,6 +420,35 @@ int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
 		}
 	}
 	return ZC_OK;
+}
+
+int peer_feed_data(size_t bytes, struct zc_testdata *td, unsigned char **data)
+{
+	*data = NULL;
+	if (zc_testdata_open(bytes, td) != ZC_OK)
+		return ZC_ERROR;
+	if (!(*data = zc_buffer_alloc(bytes, 0))) {
+		zc_errorf("cannot allocate %zu bytes for the feeder's data", bytes);
+		return ZC_ERROR;
+	}
+	if (pread(td->fd, *data, bytes, 0) != (ssize_t)bytes) {
+		zc_errorf("cannot read %s", td->path);
+		return ZC_ERROR;
+	}
+	return ZC_OK;
+}
+
+/* /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ may ask for. */
+static long pipe_max_size(void)
+{
+	long v = 0;
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
 }
 
 int pipe_sized(int fds[2], size_t chunk)

@@ -76,6 +76,10 @@ int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
 		    int (*run)(void *state, uint64_t iters), void *state, uint64_t iters,
 		    uint64_t *hash, uint64_t *bytes);
 
+/* The test file of `bytes` (zc_testdata_open) read into a new buffer, for a PEER_FEED
+ * child to write over and over; the caller frees *data (zc_buffer_free) and closes td. */
+int peer_feed_data(size_t bytes, struct zc_testdata *td, unsigned char **data);
+
 /*
  * verify for a pair whose two sides send the same stream: each side's run(state, iters)
  * goes through peer_verify_run, and the peer must see `bytes` bytes with XXH3 `hash`;

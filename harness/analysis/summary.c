@@ -46,6 +46,16 @@ double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_p
 	return zc_side_moves_bytes(r, side) ? ns_per_iter / (double)r->param->bytes : NAN;
 }
 
+double zc_sample_busy(const struct zc_side_result *sr, size_t k)
+{
+	return sr->real_ns[k] > 0 ? sr->cpu_ns[k] / sr->real_ns[k] : NAN;
+}
+
+int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k)
+{
+	return zc_sample_busy(sr, k) < ZC_PEER_BOUND_BUSY || sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP;
+}
+
 /* Whole-machine CPU, the benchmark thread's busy share, peer-bound samples, and whether
  * zero-copy happened. */
 static void summarize_system(struct zc_pair_result *r, int s)
@@ -55,8 +65,8 @@ static void summarize_system(struct zc_pair_result *r, int s)
 	double *busy = malloc((sr->n ? sr->n : 1) * sizeof *busy);
 	sr->peer_bound = 0;
 	for (size_t k = 0; busy && k < sr->n; k++) {
-		busy[k] = sr->real_ns[k] > 0 ? sr->cpu_ns[k] / sr->real_ns[k] : NAN;
-		sr->peer_bound += busy[k] < ZC_PEER_BOUND_BUSY || sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP;
+		busy[k] = zc_sample_busy(sr, k);
+		sr->peer_bound += (size_t)zc_sample_peer_bound(sr, k);
 	}
 	sr->busy = busy ? finite_median(busy, sr->n) : (struct zc_interval){NAN, NAN, NAN};
 	free(busy);

@@ -443,9 +443,11 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	json_object_set_new(ca, "irq_time_accounting", json_string(irq));
 	json_object_set_new(ca, "user_hz", json_integer(sysconf(_SC_CLK_TCK)));
 	json_object_set_new(ca, "empty_window_ns", zc_json_number(run->sys_overhead_ns));
-	json_object_set_new(ca, "peer_bound_rule",
-			    json_string("a timed sample is peer-bound when the benchmark thread ran under 90% of it "
-					"or switched out 0.5 times or more per iteration"));
+	char rule[200];
+	snprintf(rule, sizeof rule,
+		 "a timed sample is peer-bound when the benchmark thread ran under %.0f%% of it or switched out "
+		 "%g times or more per iteration", ZC_PEER_BOUND_BUSY * 100, ZC_PEER_BOUND_CSW_PER_OP);
+	json_object_set_new(ca, "peer_bound_rule", json_string(rule));
 	json_object_set_new(ctx, "cpu_accounting", ca);
 	json_object_set_new(ctx, "probe_reference_ghz", zc_json_number(run->ref_ghz));
 	json_object_set_new(ctx, "quick", json_boolean(opt->quick));

@@ -71,10 +71,8 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "peers_cpu_ns", zc_json_number(sr->peers_ns[k]));
 		json_object_set_new(e, "proc_stat_busy_ns", zc_json_number(sr->stat_busy_ns[k]));
 		json_object_set_new(e, "context_switches", zc_json_number(sr->csw[k]));
-		double busy = sr->real_ns[k] > 0 ? sr->cpu_ns[k] / sr->real_ns[k] : NAN;
-		json_object_set_new(e, "busy_fraction", zc_json_number(busy));
-		json_object_set_new(e, "peer_bound", json_boolean(busy < ZC_PEER_BOUND_BUSY ||
-								  sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP));
+		json_object_set_new(e, "busy_fraction", zc_json_number(zc_sample_busy(sr, k)));
+		json_object_set_new(e, "peer_bound", json_boolean(zc_sample_peer_bound(sr, k)));
 		json_array_append_new(arr, e);
 	}
 }

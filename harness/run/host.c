@@ -1,34 +1,13 @@
 /* host.c - see host.h. */
 #define _GNU_SOURCE
 #include "host.h"
+#include "system_cpu.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static double steal_ns(int cpu)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	if (!f)
-		return NAN;
-	char want[32], line[512];
-	snprintf(want, sizeof want, "cpu%d ", cpu);
-	double v = NAN;
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, want, strlen(want)) != 0)
-			continue;
-		unsigned long long x[8];
-		/* user nice system idle iowait irq softirq steal */
-		if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &x[0], &x[1],
-			   &x[2], &x[3], &x[4], &x[5], &x[6], &x[7]) == 8)
-			v = (double)x[7] * 1e9 / (double)sysconf(_SC_CLK_TCK);
-		break;
-	}
-	fclose(f);
-	return v;
-}
 
 static double run_delay_ns(void)
 {
@@ -41,9 +20,9 @@ static double run_delay_ns(void)
 	return v;
 }
 
-void zc_host_read(int cpu, struct zc_host_reading *r)
+void zc_host_read(int cpu, const struct zc_sys_reading *m, struct zc_host_reading *r)
 {
-	r->steal_ns = steal_ns(cpu);
+	r->steal_ns = zc_sys_steal_ns(m, cpu);
 	r->run_delay_ns = run_delay_ns();
 }
 

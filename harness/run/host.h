@@ -18,8 +18,10 @@ struct zc_host_reading {
 	double run_delay_ns; /* /proc/thread-self/schedstat: time runnable but waiting */
 };
 
-/* Reads both; a value that cannot be read is NAN. */
-void zc_host_read(int cpu, struct zc_host_reading *r);
+struct zc_sys_reading;
+/* Reads both: steal from the machine reading taken at the same boundary (one read of
+ * /proc/stat serves both), run delay now; a value that cannot be read is NAN. */
+void zc_host_read(int cpu, const struct zc_sys_reading *m, struct zc_host_reading *r);
 
 /* The probe's speed in dependent adds per ns (~GHz): the best of 3 timed chains. clock_ns
  * is the clock to time it with (tests pass a fake one). */

@@ -239,8 +239,8 @@ static int timed_sample(const struct zc_run_config *cfg, const struct zc_pair *p
 		return ZC_ERROR;
 	struct zc_host_reading h0, h1;
 	double g0 = zc_freq_probe(zc_now_ns);
-	zc_host_read(cfg->cpu, &h0);
 	struct zc_sys_reading *m0 = zc_sys_read(NULL);
+	zc_host_read(cfg->cpu, m0, &h0);
 	double w0 = thread_switches();
 	double c0 = zc_thread_cpu_ns();
 	zc_outcome_side(s);
@@ -251,7 +251,7 @@ static int timed_sample(const struct zc_run_config *cfg, const struct zc_pair *p
 	double c1 = zc_thread_cpu_ns();
 	double w1 = thread_switches();
 	struct zc_sys_reading *m1 = m0 ? zc_sys_read(m0) : NULL;
-	zc_host_read(cfg->cpu, &h1);
+	zc_host_read(cfg->cpu, m1, &h1);
 	double g1 = zc_freq_probe(zc_now_ns);
 	double it = (double)sr->iterations;
 	if (rc == ZC_OK)

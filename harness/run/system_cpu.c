@@ -21,12 +21,17 @@ const char *const zc_stat_field_name[ZC_NSTAT] = {"user", "nice", "system", "irq
 static int peers[MAX_PEERS];
 static size_t npeers;
 
-void zc_peer_watch(int pid)
+static int is_peer(int pid)
 {
 	for (size_t i = 0; i < npeers; i++)
 		if (peers[i] == pid)
-			return;
-	if (npeers < MAX_PEERS)
+			return 1;
+	return 0;
+}
+
+void zc_peer_watch(int pid)
+{
+	if (!is_peer(pid) && npeers < MAX_PEERS)
 		peers[npeers++] = pid;
 }
 
@@ -41,9 +46,9 @@ void zc_peer_unwatch(int pid)
 
 struct zc_sys_reading {
 	double now_ns;
-	size_t n;
-	int *pid;
-	double *cpu_ns;  /* NAN: gone */
+	size_t n;            /* processes read; in an end reading its start's come first */
+	int *pid;            /* ascending */
+	double *cpu_ns;      /* NAN: gone */
 	unsigned char *peer;
 	int ncpu;
 	double stat[ZC_SYS_MAX_CPUS][ZC_NSTAT];
@@ -86,106 +91,142 @@ int zc_sys_parse_stat(const char *text, double fields[][ZC_NSTAT], int max, doub
 	return n;
 }
 
-static int read_stat(struct zc_sys_reading *r)
+static void read_stat(struct zc_sys_reading *r)
 {
 	static char buf[1 << 16];
 	FILE *f = fopen("/proc/stat", "r");
+	r->ncpu = 0;
 	if (!f)
-		return -1;
+		return;
 	size_t len = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[len] = 0;
-	r->ncpu = zc_sys_parse_stat(buf, r->stat, ZC_SYS_MAX_CPUS, 1e9 / (double)sysconf(_SC_CLK_TCK));
-	return r->ncpu > 0 ? 0 : -1;
+	int n = zc_sys_parse_stat(buf, r->stat, ZC_SYS_MAX_CPUS, 1e9 / (double)sysconf(_SC_CLK_TCK));
+	r->ncpu = n > 0 ? n : 0;
 }
 
-static int is_peer(int pid)
+double zc_sys_steal_ns(const struct zc_sys_reading *r, int cpu)
 {
-	for (size_t i = 0; i < npeers; i++)
-		if (peers[i] == pid)
-			return 1;
-	return 0;
+	return r && cpu >= 0 && cpu < r->ncpu ? r->stat[cpu][ZC_STAT_STEAL] : NAN;
 }
 
-static struct zc_sys_reading *list_processes(void)
+static int cmp_int(const void *a, const void *b)
 {
-	struct zc_sys_reading *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Every pid in /proc, ascending; -1 when /proc cannot be listed. */
+static int list_pids(int **out, size_t *n)
+{
 	size_t cap = 256;
-	r->pid = malloc(cap * sizeof *r->pid);
+	int *pid = malloc(cap * sizeof *pid);
 	DIR *d = opendir("/proc");
-	if (!r->pid || !d) {
+	*n = 0;
+	if (!pid || !d) {
 		if (d)
 			closedir(d);
-		free(r->pid);
-		free(r);
-		return NULL;
+		free(pid);
+		return -1;
 	}
 	for (struct dirent *e; (e = readdir(d));) {
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
-		if (r->n == cap) {
-			int *p = realloc(r->pid, 2 * cap * sizeof *p);
+		if (*n == cap) {
+			int *p = realloc(pid, 2 * cap * sizeof *p);
 			if (!p)
 				break;
-			r->pid = p;
+			pid = p;
 			cap *= 2;
 		}
-		r->pid[r->n++] = atoi(e->d_name);
+		pid[(*n)++] = atoi(e->d_name);
 	}
 	closedir(d);
-	r->cpu_ns = malloc((r->n ? r->n : 1) * sizeof *r->cpu_ns);
-	r->peer = malloc(r->n ? r->n : 1);
-	if (!r->cpu_ns || !r->peer) {
-		zc_sys_reading_free(r);
-		return NULL;
-	}
-	return r;
+	qsort(pid, *n, sizeof *pid, cmp_int);
+	*out = pid;
+	return 0;
 }
 
-static void read_clocks(struct zc_sys_reading *r)
+/* Room for n processes' clocks. */
+static int reserve(struct zc_sys_reading *r, size_t n)
 {
-	struct timespec ts;
-	for (size_t i = 0; i < r->n; i++) {
+	double *c = realloc(r->cpu_ns, (n ? n : 1) * sizeof *c);
+	if (c)
+		r->cpu_ns = c;
+	unsigned char *p = realloc(r->peer, n ? n : 1);
+	if (p)
+		r->peer = p;
+	return c && p ? 0 : -1;
+}
+
+static void read_clocks(struct zc_sys_reading *r, size_t from)
+{
+	for (size_t i = from; i < r->n; i++) {
 		r->cpu_ns[i] = process_cpu_ns(r->pid[i]);
 		r->peer[i] = (unsigned char)is_peer(r->pid[i]);
 	}
+}
+
+static double monotonic_ns(void)
+{
+	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r->now_ns = (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Appends the processes of /proc that `r` does not have yet (born since its list was read). */
+static void add_newcomers(struct zc_sys_reading *r)
+{
+	int *now;
+	size_t n, old = r->n;
+	if (list_pids(&now, &n) != 0)
+		return;
+	int *pid = realloc(r->pid, (old + n ? old + n : 1) * sizeof *pid);
+	if (pid && reserve(r, old + n) == 0) {
+		r->pid = pid;
+		for (size_t i = 0; i < n; i++)
+			if (!bsearch(&now[i], pid, old, sizeof *pid, cmp_int))
+				pid[r->n++] = now[i];
+	} else if (pid) {
+		r->pid = pid;
+	}
+	free(now);
 }
 
 /*
  * The process clocks are what the window is: at the start they are read last, at the end
  * first (over the start's process list), so listing /proc and reading /proc/stat fall
  * outside it. What is left inside (the clock reads themselves) is the empty window's cost,
- * which zc_sys_overhead measures.
+ * which zc_sys_overhead measures. A process born during the window is found by listing
+ * /proc again at the end; all its CPU time is counted (it had none at the start).
  */
 struct zc_sys_reading *zc_sys_read(const struct zc_sys_reading *start)
 {
-	struct zc_sys_reading *r;
-	if (!start) {
-		if (!(r = list_processes()))
-			return NULL;
-		if (read_stat(r) != 0)
-			r->ncpu = 0;
-		read_clocks(r);
-		return r;
-	}
-	if (!(r = calloc(1, sizeof *r)))
+	struct zc_sys_reading *r = calloc(1, sizeof *r);
+	if (!r)
 		return NULL;
-	r->n = start->n;
-	r->pid = malloc((r->n ? r->n : 1) * sizeof *r->pid);
-	r->cpu_ns = malloc((r->n ? r->n : 1) * sizeof *r->cpu_ns);
-	r->peer = malloc(r->n ? r->n : 1);
-	if (!r->pid || !r->cpu_ns || !r->peer) {
+	if (start) {
+		r->n = start->n;
+		r->pid = malloc((r->n ? r->n : 1) * sizeof *r->pid);
+		if (r->pid)
+			memcpy(r->pid, start->pid, r->n * sizeof *r->pid);
+	} else if (list_pids(&r->pid, &r->n) != 0) {
+		r->pid = NULL;
+	}
+	if (!r->pid || reserve(r, r->n) != 0) {
 		zc_sys_reading_free(r);
 		return NULL;
 	}
-	memcpy(r->pid, start->pid, r->n * sizeof *r->pid);
-	read_clocks(r);
-	if (read_stat(r) != 0)
-		r->ncpu = 0;
+	if (!start)
+		read_stat(r);
+	read_clocks(r, 0);
+	r->now_ns = monotonic_ns();
+	if (start) {
+		read_stat(r);
+		size_t known = r->n;
+		add_newcomers(r);
+		read_clocks(r, known);
+	}
 	return r;
 }
 
@@ -222,26 +263,16 @@ void zc_sys_delta(const struct zc_sys_reading *a, const struct zc_sys_reading *b
 {
 	memset(d, 0, sizeof *d);
 	d->window_ns = b->now_ns - a->now_ns;
-	/* Both lists come from readdir of /proc in pid order; a process counts when it was
-	 * there at both ends (one that exited mid-window loses its share: rare, and never a
-	 * peer, which lives as long as its pair). */
-	size_t i = 0, j = 0;
-	while (i < a->n && j < b->n) {
-		if (a->pid[i] != b->pid[j]) {
-			if (a->pid[i] < b->pid[j])
-				i++;
-			else
-				j++;
+	/* b lists a's processes first, then those born since. One that exited mid-window
+	 * loses its share (its clock is gone): rare, and never a peer, which outlives its pair. */
+	for (size_t i = 0; i < b->n; i++) {
+		double v = i < a->n ? b->cpu_ns[i] - a->cpu_ns[i] : b->cpu_ns[i];
+		if (!isfinite(v) || v < 0)
 			continue;
-		}
-		double v = b->cpu_ns[j] - a->cpu_ns[i];
-		if (isfinite(v) && v >= 0) {
-			d->tasks_ns += v;
-			d->processes++;
-			if (a->peer[i])
-				d->peers_ns += v;
-		}
-		i++, j++;
+		d->tasks_ns += v;
+		d->processes++;
+		if (b->peer[i])
+			d->peers_ns += v;
 	}
 	if (d->processes == 0)
 		d->tasks_ns = d->peers_ns = NAN;
@@ -282,17 +313,14 @@ static int config_option(const char *name, char *val, size_t len, char *why, siz
 			return -1;
 		}
 	}
-	int found = 0;
-	snprintf(val, len, "n");
+	snprintf(val, len, "n"); /* absent or "# ... is not set" */
 	while (gzgets(g, line, sizeof line)) {
 		if (strncmp(line, name, nl) == 0 && line[nl] == '=') {
 			snprintf(val, len, "%.*s", (int)strcspn(line + nl + 1, "\n"), line + nl + 1);
-			found = 1;
 			break;
 		}
 	}
 	gzclose(g);
-	(void)found; /* absent or "# ... is not set": n */
 	return 0;
 }
 

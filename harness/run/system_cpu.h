@@ -6,7 +6,11 @@
  * Two sources, read outside the timed window:
  * - tasks: the sum of every process's CPU clock (the scheduler's own nanosecond
  *   accounting, clock_gettime on each process's CPU clock; root sees all of them, kernel
- *   threads included). It misses only interrupt work done while a core was idle.
+ *   threads included), those born during the window too. It misses interrupt work done
+ *   while a core was idle, and processes born and gone within the window. A process that
+ *   runs on another core without a break is seen at the tick (4 ms at HZ 250: its clock
+ *   moves when it is switched or ticked, measured here), so single samples of a busy
+ *   machine carry that much noise; stream peers, which sleep and wake per chunk, do not.
  * - /proc/stat per core (user, nice, system, irq, softirq, steal): the kernel's tick
  *   accounting at USER_HZ resolution. Summed over many samples it is the machine's own
  *   account to check the first against; per sample it is too coarse for a ratio.
@@ -29,7 +33,7 @@ struct zc_sys_delta {
 	double window_ns;               /* CLOCK_MONOTONIC between the two readings */
 	double tasks_ns;                /* CPU time of every process, summed */
 	double peers_ns;                /* of the watched peer processes */
-	size_t processes;               /* processes read at both ends */
+	size_t processes;               /* processes counted (at both ends, or born since) */
 	double stat_ns[ZC_NSTAT];       /* /proc/stat, all cores, by field */
 	double stat_busy_ns;            /* the sum of those fields */
 	int ncpu;
@@ -41,6 +45,8 @@ struct zc_sys_reading; /* opaque: one reading of every source */
 /* Takes a reading now (allocates; free with zc_sys_reading_free): a window's start with
  * start NULL, its end with the start's reading. NULL when /proc cannot be read. */
 struct zc_sys_reading *zc_sys_read(const struct zc_sys_reading *start);
+/* The steal time of one core in a reading (/proc/stat, USER_HZ resolution), NAN if none. */
+double zc_sys_steal_ns(const struct zc_sys_reading *r, int cpu);
 /* CPU time an empty window reports (the reading's own clock reads), to subtract. */
 double zc_sys_overhead(void);
 /* The cost of the window between two readings; frees neither. */
