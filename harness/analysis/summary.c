@@ -216,7 +216,8 @@ void zc_analyse_run(struct zc_run *run)
 		if (r->peer_bound[0]) {
 			size_t len = strlen(r->why);
 			snprintf(r->why + len, sizeof r->why - len,
-				 "%sfrom peer-bound samples: the time includes waiting on the peers (CPU verdict: %s)",
+				 "%sfrom samples in which the benchmark thread waited (on a peer or a device): the time "
+				 "includes the waiting (CPU verdict: %s)",
 				 len ? "; " : "", r->cpu_verdict);
 		}
 	}

@@ -233,10 +233,10 @@ static json_t *estimate_json(const struct zc_estimate *e)
 	return o;
 }
 
-/* "2156x", or ">= 1000x" when the zero-copy side is at the loop floor. */
-static void ratio_display(char *buf, size_t len, const struct zc_pair_result *r)
+/* "2156x", or ">= 1000x" when the zero-copy side is at the loop floor (the time ratio, or
+ * the CPU ratio of the same samples, which the floor bounds the same way). */
+static void ratio_display(char *buf, size_t len, const struct zc_pair_result *r, const struct zc_estimate *e)
 {
-	const struct zc_estimate *e = &r->ratio_est;
 	if (!isfinite(e->estimate))
 		snprintf(buf, len, "-");
 	else if (r->bound && strcmp(r->bound, "lower") == 0)
@@ -273,7 +273,7 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "ratio_ci_high", ok ? zc_json_number(e->ci_high) : json_null());
 	json_object_set_new(o, "ratio_ci_level", ok ? zc_json_number(e->level) : json_null());
 	json_object_set_new(o, "ratio_bound", ok && r->bound ? json_string(r->bound) : json_null());
-	ratio_display(disp, sizeof disp, r);
+	ratio_display(disp, sizeof disp, r, &r->ratio_est);
 	json_object_set_new(o, "ratio_display", ok ? json_string(disp) : json_null());
 	json_object_set_new(o, "saving_ns_per_iter", ok ? zc_json_number(r->saving_ns) : json_null());
 	json_object_set_new(o, "p_value", ok ? zc_json_number(e->p) : json_null());
@@ -434,8 +434,8 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 			sr->at_floor ? "  at loop floor" : "");
 	}
 	const struct zc_estimate *e = &r->ratio_est;
-	char disp[64], save[32], t0[32], t1[32];
-	ratio_display(disp, sizeof disp, r);
+	char disp[64], cdisp[64], save[32], t0[32], t1[32];
+	ratio_display(disp, sizeof disp, r, &r->ratio_est);
 	fmt_time(save, sizeof save, fabs(r->saving_ns));
 	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu blocks)\n", "", disp,
 		e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs",
@@ -443,9 +443,10 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 	if ((strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower")) || r->peer_bound[0])
 		fprintf(f, "%-44s %s\n", "", r->why);
 	const struct zc_estimate *ce = &r->cpu_ratio_est;
-	fprintf(f, "%-44s system CPU/op %s -> %s  cpu ratio %.3fx [%.3f, %.3f]  %s; busy %.0f%% / %.0f%%\n", "",
+	ratio_display(cdisp, sizeof cdisp, r, ce);
+	fprintf(f, "%-44s system CPU/op %s -> %s  cpu ratio %s [%.3f, %.3f]  %s; busy %.0f%% / %.0f%%\n", "",
 		fmt_time(t0, sizeof t0, r->side[0].sys.value), fmt_time(t1, sizeof t1, r->side[1].sys.value),
-		ce->estimate, ce->ci_low, ce->ci_high, r->cpu_verdict, r->side[0].busy.value * 100,
+		cdisp, ce->ci_low, ce->ci_high, r->cpu_verdict, r->side[0].busy.value * 100,
 		r->side[1].busy.value * 100);
 	if (r->peer_bound[0])
 		fprintf(f, "%-44s peer-bound: %s\n", "", r->peer_bound);
