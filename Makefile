@@ -94,9 +94,10 @@ bench-sweep:
 report: built
 	@scripts/report
 
-# Machine state for benchmarking (root): governor, boost, THP=$(THP) if given; and back.
+# Machine state for benchmarking (root): governor, boost, THP=$(THP) and
+# FAULT_AROUND=$(FAULT_AROUND) (bytes) if given; and back.
 tune: built
-	@$(BUILD)/zcbench --tune $(if $(THP),--thp $(THP))
+	@$(BUILD)/zcbench --tune $(if $(THP),--thp $(THP)) $(if $(FAULT_AROUND),--fault-around $(FAULT_AROUND))
 tune-reset: built
 	@$(BUILD)/zcbench --tune-reset
 

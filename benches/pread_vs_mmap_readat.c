@@ -53,6 +53,13 @@ static int verify(void *st)
 	return ZC_OK;
 }
 
+/* Cost model: where the bytes come from (file_source.h), then a memcpy of n out of the mapping. */
+static void mapped_model(const struct zc_param *p, struct zc_model *m)
+{
+	fs_model_mapped(p, m);
+	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
+}
+
 static const struct zc_pair pread_vs_mmap_readat = {
 	.name = "pread_vs_mmap_readat",
 	.summary = "read a file into a buffer: pread vs memcpy out of a mapping (saves the syscall, not the copy)",
@@ -61,8 +68,8 @@ static const struct zc_pair pread_vs_mmap_readat = {
 	.state_size = sizeof(struct file_source),
 	.setup = fs_setup,
 	.side = {
-		{.desc = "pread(fd, buf, n, 0)", .copies_per_iter = 1, .run = pread_run, .before_sample = fs_before_sample},
-		{.desc = "memcpy(buf, map, n)", .copies_per_iter = 1, .run = readat_run, .before_sample = fs_before_sample},
+		{.desc = "pread(fd, buf, n, 0)", .copies_per_iter = 1, .run = pread_run, .model = fs_model_pread, .before_sample = fs_before_sample},
+		{.desc = "memcpy(buf, map, n)", .copies_per_iter = 1, .run = readat_run, .model = mapped_model, .before_sample = fs_before_sample},
 	},
 	.verify = verify,
 	.teardown = fs_teardown,

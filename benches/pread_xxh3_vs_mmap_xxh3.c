@@ -84,6 +84,19 @@ static int verify(void *st)
 	return ZC_OK;
 }
 
+/* Cost model: where the bytes come from (file_source.h), then XXH3 of n bytes. */
+static void pread_model(const struct zc_param *p, struct zc_model *m)
+{
+	fs_model_pread(p, m);
+	zc_model_term(m, ZC_PRIM_XXH3, ZC_PER_ITER, 1, p->bytes);
+}
+
+static void mapped_model(const struct zc_param *p, struct zc_model *m)
+{
+	fs_model_mapped(p, m);
+	zc_model_term(m, ZC_PRIM_XXH3, ZC_PER_ITER, 1, p->bytes);
+}
+
 static const struct zc_pair pread_xxh3_vs_mmap_xxh3 = {
 	.name = "pread_xxh3_vs_mmap_xxh3",
 	.summary = "XXH3 of a file: pread into a buffer then hash vs hash the mapping (memory-bound consumer)",
@@ -93,8 +106,8 @@ static const struct zc_pair pread_xxh3_vs_mmap_xxh3 = {
 	.setup = setup,
 	.side = {
 		{.desc = "pread(fd, buf, n, 0); XXH3_64bits(buf, n)", .copies_per_iter = 1,
-		 .run = pread_run, .before_sample = fs_before_sample},
-		{.desc = "XXH3_64bits(map, n)", .copies_per_iter = 0, .run = mapped_run,
+		 .run = pread_run, .model = pread_model, .before_sample = fs_before_sample},
+		{.desc = "XXH3_64bits(map, n)", .copies_per_iter = 0, .run = mapped_run, .model = mapped_model,
 		 .before_sample = fs_before_sample},
 	},
 	.verify = verify,

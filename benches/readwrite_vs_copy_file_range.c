@@ -185,6 +185,22 @@ static const struct zc_param params[] = {
 	{"1MiB", 1 << 20, 0, "4 MiB warm file, 1 MiB chunks", 0},
 };
 
+/* Cost model: a file syscall's fixed cost per measured syscall; the copies out of and into the
+ * page cache; copy_file_range's in-kernel copy, where the filesystem copied rather than
+ * shared the extents (measured), as a memcpy of the chunk. */
+static void readwrite_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+}
+
+static void cfr_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_COPY, 1, p->bytes);
+}
+
 static const struct zc_pair readwrite_vs_copy_file_range = {
 	.name = "readwrite_vs_copy_file_range",
 	.summary = "file -> file: pread + pwrite through a buffer vs copy_file_range",
@@ -194,9 +210,9 @@ static const struct zc_pair readwrite_vs_copy_file_range = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "pread(src, buf, chunk, off); pwrite(dst, buf, chunk, off)", .copies_per_iter = 2, .run = readwrite_run},
+		{.desc = "pread(src, buf, chunk, off); pwrite(dst, buf, chunk, off)", .copies_per_iter = 2, .run = readwrite_run, .model = readwrite_model},
 		{.desc = "copy_file_range(src, &off, dst, &off, chunk)", .copies_per_iter = 0, .copies_if_copied = 1,
-		 .run = cfr_run},
+		 .run = cfr_run, .model = cfr_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -143,6 +143,23 @@ static const struct zc_param params[] = {
 	{"unix_1MiB", 1 << 20, PEER_UNIX, "AF_UNIX stream, 1 MiB chunks", 0},
 };
 
+/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
+ * space, and a context switch per measured switch. A file syscall's fixed cost stands for each syscall; the socket's protocol work is no profiled primitive. */
+static void readwrite_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
+static void sendfile_model(const struct zc_param *p, struct zc_model *m)
+{
+	(void)p;
+	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static const struct zc_pair readwrite_vs_sendfile = {
 	.name = "readwrite_vs_sendfile",
 	.summary = "file -> socket: pread + write through a buffer vs sendfile",
@@ -152,8 +169,8 @@ static const struct zc_pair readwrite_vs_sendfile = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "pread(file, buf, chunk); write(sock, buf, chunk)", .copies_per_iter = 2, .run = readwrite_run},
-		{.desc = "sendfile(sock, file, &off, chunk)", .copies_per_iter = 0, .run = sendfile_run},
+		{.desc = "pread(file, buf, chunk); write(sock, buf, chunk)", .copies_per_iter = 2, .run = readwrite_run, .model = readwrite_model},
+		{.desc = "sendfile(sock, file, &off, chunk)", .copies_per_iter = 0, .run = sendfile_run, .model = sendfile_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -216,6 +216,22 @@ static const struct zc_param params[] = {
 	{"tcp_1MiB", 1 << 20, 0, "loopback TCP, 1 MiB received per iteration", 0},
 };
 
+/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
+ * space, and a context switch per measured switch. The zero-copy side's copies are the measured ones; page mapping is no profiled primitive. */
+static void recv_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
+static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_COPY, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static const struct zc_pair recv_vs_tcp_zerocopy_receive = {
 	.name = "recv_vs_tcp_zerocopy_receive",
 	.summary = "TCP socket -> memory: recv into a buffer vs TCP_ZEROCOPY_RECEIVE mapping the pages (loopback cannot map)",
@@ -225,9 +241,9 @@ static const struct zc_pair recv_vs_tcp_zerocopy_receive = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "recv(sock, buf, left) until a chunk has arrived", .copies_per_iter = 1, .run = recv_run},
+		{.desc = "recv(sock, buf, left) until a chunk has arrived", .copies_per_iter = 1, .run = recv_run, .model = recv_model},
 		{.desc = "getsockopt(TCP_ZEROCOPY_RECEIVE) into a mapping of the socket; recv() the skip hint",
-		 .copies_per_iter = 0, .copies_if_copied = 1, .run = zerocopy_run},
+		 .copies_per_iter = 0, .copies_if_copied = 1, .run = zerocopy_run, .model = zerocopy_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -190,6 +190,23 @@ static const struct zc_param params[] = {
 	{"unix_64KiB", 64 << 10, PEER_UNIX, "AF_UNIX stream in and out, 64 KiB chunks", 0},
 };
 
+/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
+ * space, and a context switch per measured switch. The sockets' protocol work is no profiled primitive: the models are expected to be short of it. */
+static void recvsend_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
+static void splice_model(const struct zc_param *p, struct zc_model *m)
+{
+	(void)p;
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static const struct zc_pair recvsend_vs_splice = {
 	.name = "recvsend_vs_splice",
 	.summary = "proxy socket A -> socket B: recv + send through a buffer vs splice through a pipe",
@@ -199,8 +216,8 @@ static const struct zc_pair recvsend_vs_splice = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "recv(A, buf, left); write(B, buf, got) until a chunk has passed", .copies_per_iter = 2, .run = recvsend_run},
-		{.desc = "splice(A -> pipe, left); splice(pipe -> B) until a chunk has passed", .copies_per_iter = 0, .run = splice_run},
+		{.desc = "recv(A, buf, left); write(B, buf, got) until a chunk has passed", .copies_per_iter = 2, .run = recvsend_run, .model = recvsend_model},
+		{.desc = "splice(A -> pipe, left); splice(pipe -> B) until a chunk has passed", .copies_per_iter = 0, .run = splice_run, .model = splice_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

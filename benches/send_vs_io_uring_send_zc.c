@@ -203,9 +203,9 @@ static const struct zc_pair send_vs_io_uring_send_zc = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "send(sock, buf, chunk, 0)", .copies_per_iter = 1, .run = send_run},
+		{.desc = "send(sock, buf, chunk, 0)", .copies_per_iter = 1, .run = send_run, .model = peer_model_send},
 		{.desc = "IORING_OP_SEND_ZC(sock, buf, chunk, MSG_WAITALL), REPORT_USAGE; notifications reaped from the ring",
-		 .copies_per_iter = 0, .copies_if_copied = 1, .run = send_zc_run},
+		 .copies_per_iter = 0, .copies_if_copied = 1, .run = send_zc_run, .model = peer_model_send_zerocopy},
 	},
 	.verify = verify,
 	.teardown = teardown,

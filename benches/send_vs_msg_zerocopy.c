@@ -217,9 +217,9 @@ static const struct zc_pair send_vs_msg_zerocopy = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "send(sock, buf, chunk, 0)", .copies_per_iter = 1, .run = send_run},
+		{.desc = "send(sock, buf, chunk, 0)", .copies_per_iter = 1, .run = send_run, .model = peer_model_send},
 		{.desc = "send(sock, buf, chunk, MSG_ZEROCOPY); reap completions from MSG_ERRQUEUE", .copies_per_iter = 0,
-		 .copies_if_copied = 1, .run = zerocopy_run},
+		 .copies_if_copied = 1, .run = zerocopy_run, .model = peer_model_send_zerocopy},
 	},
 	.verify = verify,
 	.teardown = teardown,

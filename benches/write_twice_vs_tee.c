@@ -173,6 +173,22 @@ static const struct zc_param params[] = {
 	{"1MiB", 1 << 20, 0, "1 MiB chunks, pipes as large as pipe-max-size allows", 0},
 };
 
+/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
+ * space, and a context switch per measured switch. tee's page references are no profiled primitive. */
+static void write_twice_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 2, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
+static void tee_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static const struct zc_pair write_twice_vs_tee = {
 	.name = "write_twice_vs_tee",
 	.summary = "fan-out to two pipes: write the buffer twice vs write once, tee + splice",
@@ -182,8 +198,8 @@ static const struct zc_pair write_twice_vs_tee = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "write(sink1, buf); write(sink2, buf)", .copies_per_iter = 2, .run = write_twice_run},
-		{.desc = "write(src, buf); tee(src -> sink1); splice(src -> sink2)", .copies_per_iter = 1, .run = tee_run},
+		{.desc = "write(sink1, buf); write(sink2, buf)", .copies_per_iter = 2, .run = write_twice_run, .model = write_twice_model},
+		{.desc = "write(src, buf); tee(src -> sink1); splice(src -> sink2)", .copies_per_iter = 1, .run = tee_run, .model = tee_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -91,6 +91,22 @@ static const struct zc_param params[] = {
 	{"1MiB", 1 << 20, 0, "1 MiB chunks into a pipe as large as pipe-max-size allows", 0},
 };
 
+/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
+ * space, and a context switch per measured switch. Taking page references (vmsplice) is no profiled primitive. */
+static void write_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
+static void vmsplice_model(const struct zc_param *p, struct zc_model *m)
+{
+	(void)p;
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static const struct zc_pair write_vs_vmsplice = {
 	.name = "write_vs_vmsplice",
 	.summary = "user buffer -> pipe: write (copy) vs vmsplice (page references)",
@@ -100,8 +116,8 @@ static const struct zc_pair write_vs_vmsplice = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "write(pipe, buf, chunk)", .copies_per_iter = 1, .run = write_run},
-		{.desc = "vmsplice(pipe, {buf, chunk}, 0)", .copies_per_iter = 0, .run = vmsplice_run},
+		{.desc = "write(pipe, buf, chunk)", .copies_per_iter = 1, .run = write_run, .model = write_model},
+		{.desc = "vmsplice(pipe, {buf, chunk}, 0)", .copies_per_iter = 0, .run = vmsplice_run, .model = vmsplice_model},
 	},
 	.verify = verify,
 	.teardown = teardown,

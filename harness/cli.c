@@ -33,12 +33,20 @@ void zc_usage(FILE *f)
 	      "  --machine-name      print this machine's default results folder name, then exit\n"
 	      "  --reanalyse FILE    the block analysis of a result file's rounds (with --alpha,\n"
 	      "                      --equivalence), beside its published verdicts; then exit\n"
+	      "  --machine-profile   measure the machine profile (the primitives' costs every\n"
+	      "                      result carries), print it (and write it with --out), exit\n"
+	      "  --no-machine-profile  a run without the profile (its pairs get no predicted ratio)\n"
+	      "  --attribute OLD NEW two result files: their machine profiles side by side and,\n"
+	      "                      per pair, the primitives that account for its ratio's change\n"
+	      "                      (JSON on stdout; scripts/compare formats it); then exit\n"
 	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
 	      "                      (sweep sizes only with --sweep)\n"
 	      "  --tune              (root) governor performance, boost off, THP as --thp says;\n"
 	      "                      saves what was there first, then exits\n"
 	      "  --tune-reset        restore the state saved by --tune, then exit\n"
 	      "  --thp MODE          with --tune: always, madvise or never\n"
+	      "  --fault-around BYTES  with --tune: debugfs fault_around_bytes (4096 maps one page\n"
+	      "                      per file fault; 65536 is the kernel's default)\n"
 	      "  --aslr              keep ASLR on (by default the run re-executes itself with\n"
 	      "                      ASLR off for its own process only)\n"
 	      "  --help              this text\n"
@@ -61,7 +69,9 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"thp", required_argument, 0, 'H'},	       {"aslr", no_argument, 0, 'A'},
 		{"equivalence", required_argument, 0, 'E'}, {"alpha", required_argument, 0, 'a'},
 		{"machine", required_argument, 0, 'm'},  {"machine-name", no_argument, 0, 'N'},
-		{"reanalyse", required_argument, 0, 'R'},
+		{"reanalyse", required_argument, 0, 'R'}, {"attribute", required_argument, 0, 'B'},
+		{"machine-profile", no_argument, 0, 'P'}, {"no-machine-profile", no_argument, 0, 'Q'},
+		{"fault-around", required_argument, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -110,6 +120,17 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			break;
 		case 'N': o->machine_name = 1; break;
 		case 'R': o->reanalyse = optarg; break;
+		case 'B': o->attribute[0] = optarg; break;
+		case 'P': o->machine_profile = 1; break;
+		case 'G':
+			/* The kernel takes a power of two from one page up to a page table's reach. */
+			if (zc_parse_long(optarg, 4096, 2 << 20, &lv) != 0 || (lv & (lv - 1))) {
+				snprintf(err, errlen, "--fault-around: '%s' is not a power of two in 4096..2097152 bytes", optarg);
+				return 2;
+			}
+			o->fault_around = optarg;
+			break;
+		case 'Q': o->no_profile = 1; break;
 		case 'm':
 			if (!*optarg || strlen(optarg) > 64 || strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(optarg) || optarg[0] == '.') {
 				snprintf(err, errlen, "--machine: '%s' is not a name of 1..64 letters, digits, '.', '_' or '-' (not starting with '.')", optarg);
@@ -164,6 +185,13 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (o->attribute[0]) {
+		if (optind != argc - 1) {
+			snprintf(err, errlen, "--attribute needs two result files: --attribute OLD.json NEW.json");
+			return 2;
+		}
+		o->attribute[1] = argv[optind++];
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);

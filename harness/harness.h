@@ -35,6 +35,7 @@ struct zc_options {
 	int list, help, version, quick, sweep, make_testdata, machine_name;
 	int tune, tune_reset, keep_aslr;
 	const char *thp;     /* --thp: THP mode for --tune */
+	const char *fault_around; /* --fault-around: fault_around_bytes for --tune */
 	int cpu;             /* -1: the last allowed core */
 	int rounds;          /* timed rounds, even: rounds/2 AB|BA blocks */
 	double min_time;     /* seconds per sample, per side */
@@ -44,6 +45,9 @@ struct zc_options {
 	const char *filter;  /* POSIX extended regex on "pair/param" */
 	const char *out;     /* JSON path; NULL: no file */
 	const char *reanalyse; /* --reanalyse FILE */
+	const char *attribute[2]; /* --attribute OLD NEW */
+	int machine_profile;   /* --machine-profile: measure, print, exit */
+	int no_profile;        /* --no-machine-profile: results without one (tests) */
 	enum zc_format format;
 	char cmdline[1024];  /* argv joined, for the result's context */
 };
@@ -86,6 +90,87 @@ struct zc_interval {
 	double value, ci_low, ci_high;
 };
 
+/* ---- machine/profile.c ---- */
+#define ZC_PROFILE_NSIZES 4   /* per-byte primitives: 4 KiB, 64 KiB, 4 MiB, 64 MiB */
+#define ZC_PROFILE_SAMPLES 9  /* samples per primitive: a 96% interval of the median */
+#define ZC_PROFILE_MIN_TIME 0.005 /* seconds per sample (less when the run's --min-time is) */
+
+struct zc_prim_info {
+	const char *key;      /* JSON key, e.g. "syscall" */
+	int per_byte;         /* ns per byte at a size, else ns per operation */
+	const char *what;     /* one line */
+	const char *settings; /* context keys (space-separated) whose change can change it */
+};
+extern const struct zc_prim_info zc_prim_info[ZC_NPRIMS];
+extern const size_t zc_profile_sizes[ZC_PROFILE_NSIZES];
+/* The primitive of a JSON key, or -1. */
+int zc_prim_from_key(const char *key);
+
+struct zc_profile {
+	int measured;
+	char error[256];                      /* why it is not */
+	struct zc_interval op[ZC_NPRIMS];     /* per-op primitives: ns per operation */
+	struct zc_interval rate[ZC_NPRIMS][ZC_PROFILE_NSIZES]; /* per-byte ones: ns per byte */
+	char why[ZC_NPRIMS][256];             /* "" or why a primitive is unavailable */
+	size_t max_size;                      /* the largest size measured (memory permitting) */
+	double file_fault_pages, anon_fault_pages; /* 4 KiB pages mapped per minor fault */
+	char fault_around_bytes[160], thp_enabled[64], thp_defrag[64];
+	char folios[3][200];                  /* the 4 KiB, 64 KiB and 4 MiB test files */
+	long llc_bytes;
+	double seconds;
+};
+
+/* Measures every primitive on the calling (pinned) thread; samples last ~min_time. */
+int zc_profile_measure(struct zc_profile *pf, double min_time);
+/* A primitive's cost in ns for one operation of `size` bytes (per-op ones ignore size);
+ * NAN when unmeasured. */
+double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size);
+struct json_t *zc_profile_json(const struct zc_profile *pf);
+void zc_profile_print(FILE *f, const struct zc_profile *pf);
+void zc_profile_size_name(size_t n, char *out, size_t len);
+
+/* ---- analysis/model.c ---- */
+#define ZC_MODEL_TERMS 10
+/* A model explains a ratio when the measured one is within this fraction of the prediction. */
+#define ZC_MODEL_TOLERANCE 0.25
+
+struct zc_model_term {
+	enum zc_primitive prim;
+	enum zc_model_per per;
+	double count;
+	size_t size;
+	/* Evaluated against a run: */
+	double ops;     /* operations per iteration: count x the measured count `per` names */
+	double cost_ns; /* per operation, from the machine profile */
+	double ns;      /* per iteration: ops x cost_ns */
+};
+
+struct zc_model {
+	size_t n;
+	struct zc_model_term t[ZC_MODEL_TERMS];
+	int overflow; /* a side declared more terms than fit */
+};
+
+/* Per side result of the model. */
+struct zc_side_model {
+	struct zc_model m;
+	int declared;
+	double floor_ns, predicted_ns; /* floor + the terms; NAN when a cost or count is missing */
+	double residual;               /* measured / predicted - 1 */
+};
+
+struct zc_pair_result;
+struct zc_run;
+const char *zc_model_per_name(enum zc_model_per per);
+/* Evaluates both sides' models and the predicted ratio of one pair (after its summary). */
+void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r);
+
+/* ---- analysis/attribution.c ---- */
+/* zcbench --attribute OLD NEW: the two runs' machine profiles side by side, and per pair
+ * how much of its ratio's change each primitive accounts for, as JSON on out. Returns 0,
+ * or 2 with a message on stderr for a file that is not a zcbench result. */
+int zc_attribute(const char *old_path, const char *new_path, FILE *out);
+
 /* Per side: the timed samples (no counter, no tracepoint), the counted samples, and the
  * analysis's summary of both. */
 struct zc_side_result {
@@ -120,6 +205,7 @@ struct zc_side_result {
 	double counted_over_uncounted; /* median counted time / median timed time */
 	int at_floor;              /* within ZC_FLOOR_FACTOR of the loop floor */
 	size_t stolen, slowed;     /* timed samples flagged */
+	struct zc_side_model model;
 };
 
 struct zc_pair_result {
@@ -155,6 +241,11 @@ struct zc_pair_result {
 	char cpu_why[256];
 	char peer_bound[256];   /* "" or which sides waited on their peers, and how much */
 	double sys_check;       /* sum of system CPU / /proc/stat busy over the same windows */
+	/* The cost model (model.c): */
+	double predicted_ratio; /* predicted baseline / zerocopy time; NAN without a model */
+	double model_residual;  /* measured ratio / predicted - 1 */
+	int model_explained;    /* |model_residual| <= ZC_MODEL_TOLERANCE */
+	char model_note[320];
 };
 
 /* A timed sample is peer-bound when the benchmark thread ran under this share of it, or
@@ -184,6 +275,7 @@ struct zc_run {
 	double loop_floor_ns;        /* an empty iteration of the harness's own loop */
 	double sys_overhead_ns;      /* an empty whole-machine CPU window */
 	double ref_ghz;
+	struct zc_profile profile;   /* the machine's primitive costs, measured first */
 	double alpha, equivalence;
 	char warnings[16][256];
 	size_t nwarnings;
@@ -193,6 +285,10 @@ struct zc_run {
 void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 		 const struct zc_param *param, struct zc_pair_result *r);
 void zc_pair_result_free(struct zc_pair_result *r);
+/* Grows a run's iteration count until it lasts ~min_time, and confirms it (used for the
+ * sides and the machine profile's primitives). */
+int zc_calibrate(double min_time, int (*run)(void *ctx, int side, uint64_t iters, double *ns), void *ctx,
+		 int side, uint64_t *out);
 /* The loop floor: time per iteration of an empty run() with the DCE guards of a side. */
 double zc_loop_floor_ns(const struct zc_run_config *cfg);
 
@@ -219,6 +315,8 @@ struct json_t;
 struct json_t *zc_result_json(const struct zc_run *run, struct json_t *context);
 /* Number or null: JSON has no NaN/Infinity. */
 struct json_t *zc_json_number(double v);
+/* {"median", "ci_low", "ci_high"}. */
+struct json_t *zc_interval_json(struct zc_interval v);
 /* Writes the human table of one result to f. */
 void zc_print_table(FILE *f, const struct zc_pair_result *r);
 void zc_print_table_header(FILE *f);
@@ -271,7 +369,7 @@ void zc_fstype(int fd, char *out, size_t len);
 
 /* ---- tune.c ---- */
 const char *zc_tune_state_path(void);
-int zc_tune(const char *thp);
+int zc_tune(const char *thp, const char *fault_around);
 int zc_tune_reset(void);
 
 /* ---- pin.c ---- */

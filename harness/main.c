@@ -80,6 +80,72 @@ static void without_aslr(const struct zc_options *o, char **argv)
 	personality((unsigned long)pers); /* exec failed: carry on as we were */
 }
 
+/* Writes a finished document atomically, or somewhere else when it cannot be written there. */
+static int write_doc(struct zc_outfile *out, const char *path, json_t *doc)
+{
+	char err[512], *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10)), *text = NULL;
+	int rc = 0;
+	if (json && asprintf(&text, "%s\n", json) < 0)
+		text = NULL;
+	free(json);
+	if (!text) {
+		fprintf(stderr, "zcbench: out of memory writing the result\n");
+		rc = 1;
+	} else if (zc_out_commit(out, text, strlen(text), err, sizeof err) != 0) {
+		/* A finished run's data is never thrown away: write it somewhere else. */
+		char saved[4096];
+		if (zc_out_fallback(path, text, strlen(text), saved, sizeof saved) == 0)
+			fprintf(stderr, "zcbench: %s; the result was saved to %s instead\n", err, saved);
+		else
+			fprintf(stderr, "zcbench: %s; and no fallback location was writable (%s)\n", err, saved);
+		rc = 1;
+	} else {
+		fprintf(stderr, "zcbench: wrote %s\n", path);
+	}
+	free(text);
+	return rc;
+}
+
+/* zcbench --machine-profile: the primitives alone, printed and (with --out) written with
+ * the machine's fingerprint, so that --attribute can compare two machines' profiles. */
+static int machine_profile(const struct zc_options *o)
+{
+	char err[512];
+	struct zc_outfile out = {.fd = -1};
+	if (o->out && zc_out_open(&out, o->out, err, sizeof err) != 0) {
+		fprintf(stderr, "zcbench: %s\n", err);
+		return 2;
+	}
+	int cpu = zc_pin_cpu(o->cpu, err, sizeof err);
+	if (cpu < 0) {
+		fprintf(stderr, "zcbench: %s\n", err);
+		zc_out_abort(&out);
+		return 2;
+	}
+	static struct zc_run run;
+	run.alpha = o->alpha;
+	run.equivalence = o->equivalence;
+	struct zc_run_config cfg = {.rounds = o->rounds, .min_time = o->min_time, .cpu = cpu};
+	run.loop_floor_ns = zc_loop_floor_ns(&cfg);
+	int rc = zc_profile_measure(&run.profile, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME);
+	zc_profile_print(stdout, &run.profile);
+	if (rc != ZC_OK) {
+		fprintf(stderr, "zcbench: machine profile: %s\n", run.profile.error);
+		zc_out_abort(&out);
+		return 1;
+	}
+	if (!o->out)
+		return 0;
+	zc_counters_open(&run.counters);
+	json_t *ctx = zc_fingerprint(o, cpu, &run);
+	zc_counters_close(&run.counters);
+	json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
+	json_t *doc = zc_result_json(&run, ctx);
+	rc = write_doc(&out, o->out, doc);
+	json_decref(doc);
+	return rc;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -112,6 +178,8 @@ int main(int argc, char **argv)
 		return make_testdata(&o);
 	if (o.reanalyse)
 		return zc_reanalyse(o.reanalyse, o.alpha, o.equivalence, stdout);
+	if (o.attribute[0])
+		return zc_attribute(o.attribute[0], o.attribute[1], stdout);
 	if (o.machine_name) {
 		char name[128], facts[512];
 		zc_machine_identity(name, sizeof name, facts, sizeof facts);
@@ -119,9 +187,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.tune)
-		return zc_tune(o.thp);
+		return zc_tune(o.thp, o.fault_around);
 	if (o.tune_reset)
 		return zc_tune_reset();
+	if (o.machine_profile)
+		return machine_profile(&o);
 	without_aslr(&o, argv);
 
 	regex_t re;
@@ -180,6 +250,12 @@ int main(int argc, char **argv)
 		probes[k] = zc_freq_probe(zc_now_ns);
 	run.ref_ghz = cfg.ref_ghz = zc_median(probes, 21);
 	run.sys_overhead_ns = cfg.sys_overhead_ns = zc_sys_overhead();
+	if (!o.no_profile) {
+		fprintf(stderr, "[profile] the machine's primitive costs\n");
+		zc_profile_measure(&run.profile, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME);
+	} else {
+		snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
+	}
 	/* Which counters exist here (and tracefs mounted if it can be), for the context; the
 	 * counted samples open their own and close them again. */
 	zc_counters_open(&run.counters);
@@ -247,29 +323,11 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < run.nwarnings; i++)
 			json_array_append_new(w, json_string(run.warnings[i]));
 		json_object_set_new(ctx, "warnings", w);
+		json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
 		json_t *doc = zc_result_json(&run, ctx);
 		ctx = NULL;
-		char *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		rc = write_doc(&out, o.out, doc) ? 1 : rc;
 		json_decref(doc);
-		char *text = NULL;
-		if (json && asprintf(&text, "%s\n", json) < 0)
-			text = NULL;
-		free(json);
-		if (!text) {
-			fprintf(stderr, "zcbench: out of memory writing the result\n");
-			rc = 1;
-		} else if (zc_out_commit(&out, text, strlen(text), err, sizeof err) != 0) {
-			/* A finished run's data is never thrown away: write it somewhere else. */
-			char saved[4096];
-			if (zc_out_fallback(o.out, text, strlen(text), saved, sizeof saved) == 0)
-				fprintf(stderr, "zcbench: %s; the result was saved to %s instead\n", err, saved);
-			else
-				fprintf(stderr, "zcbench: %s; and no fallback location was writable (%s)\n", err, saved);
-			rc = 1;
-		} else {
-			fprintf(stderr, "zcbench: wrote %s\n", o.out);
-		}
-		free(text);
 	}
 	if (ctx)
 		json_decref(ctx);

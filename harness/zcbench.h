@@ -43,6 +43,54 @@ struct zc_param {
 	unsigned flags;
 };
 
+/*
+ * The machine's primitive costs, measured at the start of every run (the machine profile,
+ * machine/profile.c), and a side's cost model in terms of them (analysis/model.c).
+ * Per-op primitives cost ns per operation; per-byte ones ns per byte at the operation's
+ * size (interpolated between the sizes the profile measures).
+ */
+enum zc_primitive {
+	ZC_PRIM_SYSCALL,        /* a bare syscall (getppid): entry and exit */
+	ZC_PRIM_PREAD_0,        /* pread of 0 bytes from a cached file: a file syscall's fixed cost */
+	ZC_PRIM_PREAD_4KIB,     /* pread of 4 KiB from the page cache */
+	ZC_PRIM_FAULT_ANON,     /* a minor fault on fresh anonymous memory, per fault */
+	ZC_PRIM_FAULT_FILE,     /* a minor fault on a one-page mapping of a cached file */
+	ZC_PRIM_FAULT_AROUND_PAGE, /* each further page a file fault maps around it, per 4 KiB page */
+	ZC_PRIM_MMAP_MUNMAP,    /* mmap + munmap of a cached file, nothing touched */
+	ZC_PRIM_POPULATE_PAGE,  /* mapping one 4 KiB page of a cached file (MAP_POPULATE), per page */
+	ZC_PRIM_TOUCH_PAGE,     /* the first access to a page already mapped, per 4 KiB page */
+	ZC_PRIM_PIPE_WAKEUP,    /* a one-byte round trip through two pipes, peer on another core */
+	ZC_PRIM_CTX_SWITCH,     /* a context switch: a pipe round trip on one core, halved */
+	ZC_PRIM_TCP_RTT,        /* a one-byte round trip over loopback TCP, peer on another core */
+	ZC_PRIM_MEMCPY,         /* per byte: memcpy, page-aligned source and destination */
+	ZC_PRIM_MEMCPY_UNALIGNED, /* per byte: memcpy to a destination 3 bytes past a page */
+	ZC_PRIM_COPY_TO_USER,   /* per byte: pread's copy out of cached pages (pread n - pread 0) */
+	ZC_PRIM_COPY_FROM_USER, /* per byte: pwrite's copy into cached pages (pwrite n - pwrite 0) */
+	ZC_PRIM_XXH3,           /* per byte: XXH3_64bits */
+	ZC_PRIM_SHA256,         /* per byte: SHA-256 (OpenSSL EVP) */
+	ZC_NPRIMS
+};
+
+/* What a model term's count is multiplied by. */
+enum zc_model_per {
+	ZC_PER_ITER,    /* declared: count per iteration */
+	ZC_PER_SYSCALL, /* the side's measured syscalls per iteration */
+	ZC_PER_FAULT,   /* its measured page faults per iteration */
+	ZC_PER_SWITCH,  /* its measured context switches per iteration */
+	ZC_PER_COPY     /* its copies per iteration: measured when the kernel reports them
+			   (zc_zerocopy_outcome), declared otherwise */
+};
+
+/*
+ * A side's cost model: the primitives one iteration is made of. The predicted time per
+ * iteration is the loop floor plus, per term, count x per x the primitive's cost (for a
+ * per-byte primitive: `size` bytes per operation at that size's rate). The side's model()
+ * adds the terms; the result reports each term's share, the prediction and the residual.
+ */
+struct zc_model;
+void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count,
+		   size_t size);
+
 /* Side flags. */
 #define ZC_SIDE_NO_BYTES 0x1u /* moves no bytes (a view): no bytes/s is reported for it */
 
@@ -57,6 +105,8 @@ struct zc_side {
 	void (*teardown)(void *state);
 	/* Optional, untimed, before every run (calibration, warm-up and each sample). */
 	int (*before_sample)(void *state);
+	/* The side's cost model for a param (see zc_model_term); NULL: none declared. */
+	void (*model)(const struct zc_param *p, struct zc_model *m);
 };
 
 /* Pair kinds. */

@@ -205,3 +205,29 @@ int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume)
 	}
 	return ZC_OK;
 }
+
+void fs_model_pread(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+}
+
+void fs_model_mapped(const struct zc_param *p, struct zc_model *m)
+{
+	int mode = (int)(p->arg & 0xf);
+	double pages = (double)((p->bytes + 4095) / 4096);
+	zc_model_term(m, ZC_PRIM_FAULT_FILE, ZC_PER_FAULT, 1, 0);
+	if (mode != FS_PER_ITER && mode != FS_POPULATE)
+		return;
+	/* A fresh mapping every iteration. Faulted: each fault maps its own page (in
+	 * fault_file) and fault-around maps the others. Populated: mmap maps every page, and
+	 * each is then read for the first time. */
+	zc_model_term(m, ZC_PRIM_MMAP_MUNMAP, ZC_PER_ITER, 1, 0);
+	if (mode == FS_PER_ITER) {
+		zc_model_term(m, ZC_PRIM_FAULT_AROUND_PAGE, ZC_PER_ITER, pages, 0);
+		zc_model_term(m, ZC_PRIM_FAULT_AROUND_PAGE, ZC_PER_FAULT, -1, 0);
+	} else {
+		zc_model_term(m, ZC_PRIM_POPULATE_PAGE, ZC_PER_ITER, pages, 0);
+		zc_model_term(m, ZC_PRIM_TOUCH_PAGE, ZC_PER_ITER, pages, 0);
+	}
+}

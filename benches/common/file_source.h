@@ -64,6 +64,18 @@ int fs_unmap(struct file_source *fs, const unsigned char *m);
 /* One iteration of run, after the cold params' eviction (for verify). */
 int fs_run_once(void *state, int (*run)(void *state, uint64_t iters));
 
+/*
+ * Cost models of where the bytes come from (zcbench.h's zc_model_term); a pair adds what it
+ * does with them. pread: a file syscall's fixed cost per measured syscall and the copy out
+ * of the page cache. Mapped: a file fault per measured fault (none once a kept mapping is
+ * mapped); with a mapping per iteration also mmap + munmap, and every page: mapped by
+ * fault-around (less the faults' own pages: a negative count per fault), or populated and
+ * then read for the first time. A cold param's disk is no profiled primitive: its models
+ * stay unexplained.
+ */
+void fs_model_pread(const struct zc_param *p, struct zc_model *m);
+void fs_model_mapped(const struct zc_param *p, struct zc_model *m);
+
 typedef int (*fs_consume_fn)(void *state, const unsigned char *p, size_t n);
 int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume);
 int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume);

@@ -89,4 +89,14 @@ int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
 		      int (*const run[2])(void *state, uint64_t iters), void *state, uint64_t iters,
 		      uint64_t hash, uint64_t bytes);
 
+/*
+ * Cost models of a side that sends a buffer into a socket (zcbench.h's zc_model_term): a
+ * syscall's entry per measured syscall, the copy into the kernel (every iteration for a
+ * plain send; per measured copy for a zero-copy send, whose kernel reports whether it
+ * copied after all), and a context switch per measured switch. TCP's protocol work is no
+ * profiled primitive: these models are expected to fall short of it.
+ */
+void peer_model_send(const struct zc_param *p, struct zc_model *m);
+void peer_model_send_zerocopy(const struct zc_param *p, struct zc_model *m);
+
 #endif

@@ -159,6 +159,7 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 	analyse_system(run, r);
 	int fb = r->side[ZC_BASELINE].at_floor, fz = r->side[ZC_ZEROCOPY].at_floor;
 	r->bound = fb && fz ? "none" : fz ? "lower" : fb ? "upper" : NULL;
+	zc_model_pair(run, r);
 }
 
 /* The CPU verdict, a family of its own (Holm over the pairs' CPU p-values). */

@@ -369,7 +369,7 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	set_str(ctx, "library_build_type", "debug");
 	zc_add_warning(run, "debug build (compiled without optimisation): timings do not represent real code");
 #endif
-	json_object_set_new(ctx, "json_schema_version", json_integer(3));
+	json_object_set_new(ctx, "json_schema_version", json_integer(4));
 
 	/* zcbench's fingerprint. */
 	set_str(ctx, "zcbench_version", ZC_VERSION);

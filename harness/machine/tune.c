@@ -3,7 +3,9 @@
  * --tune-reset; make tune, make tune-reset).
  *
  * Knobs, where they exist: every core's cpufreq governor -> performance; boost/turbo
- * off (cpufreq/boost or intel_pstate/no_turbo); THP -> the mode asked for (--thp). The
+ * off (cpufreq/boost or intel_pstate/no_turbo); THP -> the mode asked for (--thp); the
+ * page-fault fault-around size in debugfs -> the bytes asked for (--fault-around; a kernel
+ * in lockdown refuses debugfs, and the message says so). The
  * values found are saved, once, to a state file before anything is changed; a second
  * --tune keeps the first saved state, so --tune-reset always restores what was there
  * before tuning. A knob that is missing (no cpufreq in a VM) or that we may not write
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -69,7 +72,12 @@ static int tune_one(FILE *state, const char *path, const char *want, const char 
 {
 	char cur[256], why[128];
 	if (zc_read_line(path, cur, sizeof cur) != 0) {
-		printf("tune: %s: cannot read %s, skipped\n", what, path);
+		int e = errno;
+		char lock[128] = "";
+		if (e == EPERM && zc_read_line("/sys/kernel/security/lockdown", lock, sizeof lock) == 0)
+			selected_value(lock);
+		printf("tune: %s: cannot read %s (%s%s%s), skipped\n", what, path, strerror(e),
+		       lock[0] && strcmp(lock, "none") ? "; kernel lockdown: " : "", lock[0] && strcmp(lock, "none") ? lock : "");
 		return 0;
 	}
 	selected_value(cur);
@@ -88,14 +96,18 @@ static int tune_one(FILE *state, const char *path, const char *want, const char 
 	return 1;
 }
 
-int zc_tune(const char *thp)
+int zc_tune(const char *thp, const char *fault_around)
 {
 	const struct knob knobs[] = {
 		{"/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_governor", "performance", "governor"},
 		{"/sys/devices/system/cpu/cpufreq/boost", "0", "boost"},
 		{"/sys/devices/system/cpu/intel_pstate/no_turbo", "1", "turbo"},
 		{"/sys/kernel/mm/transparent_hugepage/enabled", thp, "THP"},
+		{"/sys/kernel/debug/fault_around_bytes", fault_around, "fault-around"},
 	};
+	/* debugfs is often not mounted; as root, mount it where the knob lives. */
+	if (fault_around && !*sysroot() && access("/sys/kernel/debug/fault_around_bytes", F_OK) != 0 && geteuid() == 0)
+		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
 	const char *sp = zc_tune_state_path();
 	int fresh = access(sp, F_OK) != 0; /* keep the first saved state: it is the original */
 	FILE *state = NULL;

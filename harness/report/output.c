@@ -146,7 +146,7 @@ static const char *status_name(enum zc_status s)
 	return s == ZC_ST_OK ? "ok" : s == ZC_ST_SKIPPED ? "skipped" : "error";
 }
 
-static json_t *interval_json(struct zc_interval v)
+json_t *zc_interval_json(struct zc_interval v)
 {
 	if (!isfinite(v.value))
 		return json_null();
@@ -165,6 +165,32 @@ static json_t *array_json(const double *x, size_t n)
 	return a;
 }
 
+/* A side's cost model: its terms with the profile's costs, the prediction, the residual. */
+static json_t *model_json(const struct zc_side_model *sm)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "declared", json_boolean(sm->declared));
+	json_object_set_new(o, "floor_ns", zc_json_number(sm->floor_ns));
+	json_object_set_new(o, "predicted_ns", zc_json_number(sm->predicted_ns));
+	json_object_set_new(o, "residual", zc_json_number(sm->residual));
+	json_t *terms = json_array();
+	for (size_t i = 0; i < sm->m.n; i++) {
+		const struct zc_model_term *t = &sm->m.t[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "primitive", json_string(zc_prim_info[t->prim].key));
+		json_object_set_new(e, "per", json_string(zc_model_per_name(t->per)));
+		json_object_set_new(e, "count", zc_json_number(t->count));
+		json_object_set_new(e, "size", zc_prim_info[t->prim].per_byte ? json_integer((json_int_t)t->size) : json_null());
+		json_object_set_new(e, "ops_per_iter", zc_json_number(t->ops));
+		json_object_set_new(e, "cost_ns", zc_json_number(t->cost_ns));
+		json_object_set_new(e, "ns", zc_json_number(t->ns));
+		json_object_set_new(e, "share", zc_json_number(sm->predicted_ns > 0 ? t->ns / sm->predicted_ns : NAN));
+		json_array_append_new(terms, e);
+	}
+	json_object_set_new(o, "terms", terms);
+	return o;
+}
+
 static json_t *side_json(const struct zc_pair_result *r, int s)
 {
 	const struct zc_side_result *sr = &r->side[s];
@@ -172,8 +198,8 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_t *o = json_object();
 	json_object_set_new(o, "desc", json_string(sd->desc));
 	json_object_set_new(o, "iterations", json_integer((json_int_t)sr->iterations));
-	json_object_set_new(o, "time_ns", interval_json(sr->real));
-	json_object_set_new(o, "cpu_ns", interval_json(sr->cpu));
+	json_object_set_new(o, "time_ns", zc_interval_json(sr->real));
+	json_object_set_new(o, "cpu_ns", zc_interval_json(sr->cpu));
 	json_object_set_new(o, "bytes_per_second", zc_json_number(sr->bytes_per_second));
 	json_object_set_new(o, "cpu_ns_per_byte", zc_json_number(sr->cpu_ns_per_byte));
 	json_object_set_new(o, "moves_bytes", json_boolean(zc_side_moves_bytes(r, s)));
@@ -181,7 +207,7 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(o, "at_floor", json_boolean(sr->at_floor));
 	json_t *c = json_object();
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
-		json_object_set_new(c, zc_counter_key[i], interval_json(sr->cnt_sum[i]));
+		json_object_set_new(c, zc_counter_key[i], zc_interval_json(sr->cnt_sum[i]));
 	json_object_set_new(o, "counters", c);
 	json_t *cs = json_object();
 	json_object_set_new(cs, "samples", json_integer((json_int_t)sr->ncounted));
@@ -196,11 +222,11 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(h, "slowed", json_integer((json_int_t)sr->slowed));
 	json_object_set_new(o, "host", h);
 	json_t *sys = json_object();
-	json_object_set_new(sys, "system_cpu_ns", interval_json(sr->sys));
+	json_object_set_new(sys, "system_cpu_ns", zc_interval_json(sr->sys));
 	json_object_set_new(sys, "system_cpu_ns_per_byte", zc_json_number(sr->sys_ns_per_byte));
-	json_object_set_new(sys, "peers_cpu_ns", interval_json(sr->peers));
-	json_object_set_new(sys, "busy_fraction", interval_json(sr->busy));
-	json_object_set_new(sys, "context_switches_per_iter", interval_json(sr->csw_per_op));
+	json_object_set_new(sys, "peers_cpu_ns", zc_interval_json(sr->peers));
+	json_object_set_new(sys, "busy_fraction", zc_interval_json(sr->busy));
+	json_object_set_new(sys, "context_switches_per_iter", zc_interval_json(sr->csw_per_op));
 	json_object_set_new(sys, "peer_bound_samples", json_integer((json_int_t)sr->peer_bound));
 	json_object_set_new(sys, "window_ns", zc_json_number(sr->window_ns_sum));
 	json_object_set_new(sys, "system_cpu_ns_total", zc_json_number(sr->sys_ns_sum));
@@ -220,6 +246,7 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(o, "zerocopy_reported", z);
 	json_object_set_new(o, "zc_effective", zc_json_number(sr->zc_effective));
 	json_object_set_new(o, "copies_per_iter_measured", zc_json_number(sr->copies_measured));
+	json_object_set_new(o, "model", model_json(&sr->model));
 	return o;
 }
 
@@ -290,6 +317,10 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "cpu_verdict_reason", ok ? json_string(r->cpu_why) : json_null());
 	json_object_set_new(o, "peer_bound", ok && r->peer_bound[0] ? json_string(r->peer_bound) : json_null());
 	json_object_set_new(o, "system_cpu_vs_proc_stat", ok ? zc_json_number(r->sys_check) : json_null());
+	json_object_set_new(o, "predicted_ratio", ok ? zc_json_number(r->predicted_ratio) : json_null());
+	json_object_set_new(o, "model_residual", ok ? zc_json_number(r->model_residual) : json_null());
+	json_object_set_new(o, "model_explained", json_boolean(ok && r->model_explained));
+	json_object_set_new(o, "model_note", ok ? json_string(r->model_note) : json_null());
 	json_t *notes = json_object();
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_object_set_new(notes, r->note_key[i], json_string(r->note_val[i]));
@@ -450,6 +481,7 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 		r->side[1].busy.value * 100);
 	if (r->peer_bound[0])
 		fprintf(f, "%-44s peer-bound: %s\n", "", r->peer_bound);
+	fprintf(f, "%-44s model: %s\n", "", r->model_note);
 	for (int s = 0; s < ZC_NSIDES; s++)
 		if (isfinite(r->side[s].zc_effective))
 			fprintf(f, "%-44s %s: zero-copy effective %.0f%% (kernel copied %llu of %llu), copies/op %g\n", "",

@@ -139,7 +139,7 @@ static void fail(struct zc_pair_result *r, enum zc_status st, const char *what)
  * (a first, cold run can be many times slower than the rest); after 4 tries the last
  * count stands.
  */
-static int calibrate_side(double min_time, int (*run)(void *ctx, int side, uint64_t iters, double *ns),
+int zc_calibrate(double min_time, int (*run)(void *ctx, int side, uint64_t iters, double *ns),
 			  void *ctx, int side, uint64_t *out)
 {
 	double target = min_time * 1e9;
@@ -401,7 +401,7 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 		r->side[s].iterations = 1;
 		if (param->flags & ZC_PARAM_SINGLE)
 			continue;
-		if (calibrate_side(cfg->min_time, side_time_once, &ctx, s, &r->side[s].iterations) != ZC_OK) {
+		if (zc_calibrate(cfg->min_time, side_time_once, &ctx, s, &r->side[s].iterations) != ZC_OK) {
 			fail(r, ZC_ST_ERROR, zc_interrupted() ? "interrupted"
 					     : s == 0 ? "baseline run failed" : "zerocopy run failed");
 			goto out;
@@ -448,7 +448,7 @@ static int floor_run(void *ctx, int side, uint64_t iters, double *ns)
 double zc_loop_floor_ns(const struct zc_run_config *cfg)
 {
 	uint64_t iters;
-	if (calibrate_side(cfg->min_time, floor_run, NULL, 0, &iters) != ZC_OK)
+	if (zc_calibrate(cfg->min_time, floor_run, NULL, 0, &iters) != ZC_OK)
 		return NAN;
 	double t[5];
 	for (int k = 0; k < 5; k++) {

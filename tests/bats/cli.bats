@@ -67,7 +67,7 @@ setup_file() {
 @test "the context carries the machine fingerprint" {
   jq -e '.context | .kernel_release and .cpu_model and (.cpu_flags|has("fsrm")) and .thp_enabled
          and (.mitigations|type=="object") and .compiler and .git_commit and (.pinned_cpu>=0)
-         and (.warnings|type=="array") and .json_schema_version==3' "$RUN1"
+         and (.warnings|type=="array") and .json_schema_version==4' "$RUN1"
   # What shaped the run is recorded with it.
   jq -e '.context | (.command_line | test("--quick")) and .rounds == 8 and .alpha == 0.05
          and .equivalence == 0.05 and (.machine | test("^[A-Za-z0-9._-]+$"))' "$RUN1"

@@ -7,19 +7,24 @@ load helpers
 
 fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
   mkdir -p "$1/sys/devices/system/cpu/cpu0/cpufreq" "$1/sys/devices/system/cpu/cpu1/cpufreq" \
-           "$1/sys/devices/system/cpu/cpufreq" "$1/sys/kernel/mm/transparent_hugepage"
+           "$1/sys/devices/system/cpu/cpufreq" "$1/sys/kernel/mm/transparent_hugepage" "$1/sys/kernel/debug"
   echo powersave > "$1/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"
   echo schedutil > "$1/sys/devices/system/cpu/cpu1/cpufreq/scaling_governor"
   echo 1 > "$1/sys/devices/system/cpu/cpufreq/boost"
   echo 'always [madvise] never' > "$1/sys/kernel/mm/transparent_hugepage/enabled"
+  echo 65536 > "$1/sys/kernel/debug/fault_around_bytes"
 }
 
 @test "--tune sets the knobs and --tune-reset restores exactly what was there" {
   root=$BATS_TEST_TMPDIR/fake
   fake_sysfs "$root"
   export ZCBENCH_SYSFS=$root ZCBENCH_TUNE_STATE=$BATS_TEST_TMPDIR/tune.state
-  run -0 "$ZCBENCH" --tune --thp never
+  run -2 "$ZCBENCH" --tune --fault-around 5000
+  [[ $output == *"not a power of two"* ]]
+  run -0 "$ZCBENCH" --tune --thp never --fault-around 4096
   [[ $output == *"governor: powersave -> performance"* ]]
+  [[ $output == *"fault-around: 65536 -> 4096"* ]]
+  [ "$(cat "$root/sys/kernel/debug/fault_around_bytes")" = 4096 ]
   [[ $output == *"turbo: not on this machine"* ]]
   [ "$(cat "$root/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")" = performance ]
   [ "$(cat "$root/sys/devices/system/cpu/cpu1/cpufreq/scaling_governor")" = performance ]
@@ -33,6 +38,7 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
   [ "$(cat "$root/sys/devices/system/cpu/cpu1/cpufreq/scaling_governor")" = schedutil ]
   [ "$(cat "$root/sys/devices/system/cpu/cpufreq/boost")" = 1 ]
   [ "$(cat "$root/sys/kernel/mm/transparent_hugepage/enabled")" = madvise ]
+  [ "$(cat "$root/sys/kernel/debug/fault_around_bytes")" = 65536 ]
   [ ! -e "$ZCBENCH_TUNE_STATE" ]
   run -0 "$ZCBENCH" --tune-reset
   [[ $output == *"nothing to restore"* ]]

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "fake_result.h"
 #include "harness.h"
 
 static void test_parse_stat(void **st)
@@ -173,25 +174,10 @@ static const struct zc_pair pair = {
  */
 static void fake(struct zc_pair_result *r, double busy0)
 {
-	memset(r, 0, sizeof *r);
-	r->pair = &pair;
-	r->param = &params[0];
-	r->status = ZC_ST_OK;
-	r->rounds = N;
-	r->ratio = calloc(N, sizeof(double));
-	r->first = calloc(N, 1);
-	for (int k = 0; k < N; k++)
-		r->first[k] = (unsigned char)(k % 2);
+	fake_result(r, &pair, &params[0], N);
 	srand(7);
 	for (int s = 0; s < 2; s++) {
 		struct zc_side_result *sr = &r->side[s];
-		sr->iterations = 100;
-		sr->n = N;
-		double **arr[] = {&sr->real_ns, &sr->cpu_ns, &sr->steal_ns, &sr->run_delay_ns, &sr->ghz_before,
-				  &sr->ghz_after, &sr->sys_ns, &sr->peers_ns, &sr->stat_busy_ns, &sr->csw};
-		for (size_t i = 0; i < sizeof arr / sizeof arr[0]; i++)
-			*arr[i] = calloc(N, sizeof(double));
-		sr->host_flags = calloc(N, sizeof(unsigned));
 		for (int k = 0; k < N; k++) {
 			double noise = 1 + 0.01 * ((double)rand() / RAND_MAX - 0.5);
 			sr->real_ns[k] = 10000 * noise;
@@ -207,7 +193,6 @@ static void fake(struct zc_pair_result *r, double busy0)
 		r->ratio[k] = r->side[0].real_ns[k] / r->side[1].real_ns[k];
 	r->side[1].zc_zero = 1;
 	r->side[1].zc_copied = 3;
-	r->verified = 1;
 }
 
 static void test_cpu_verdict_and_waiting(void **st)

@@ -1,0 +1,146 @@
+/*
+ * model.c - a side's predicted time from the machine profile, and a pair's predicted ratio.
+ *
+ * predicted = loop floor + sum over the side's terms of ops x cost, where ops is the
+ * term's declared count, times the side's measured syscalls, faults, switches or copies
+ * per iteration when the term says so, and cost is the profile's primitive at the term's
+ * size. Nothing is fitted: a residual is time the declared primitives do not account for,
+ * and a pair whose ratio is off its prediction by more than ZC_MODEL_TOLERANCE says so.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char *const per_name[] = {"iteration", "syscall", "fault", "switch", "copy"};
+
+void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count, size_t size)
+{
+	if (m->n >= ZC_MODEL_TERMS) {
+		m->overflow = 1;
+		return;
+	}
+	m->t[m->n++] = (struct zc_model_term){.prim = prim, .per = per, .count = count, .size = size};
+}
+
+const char *zc_model_per_name(enum zc_model_per per)
+{
+	return (unsigned)per < sizeof per_name / sizeof per_name[0] ? per_name[per] : "?";
+}
+
+/* The side's measured count a term is multiplied by. */
+static double measured_count(const struct zc_pair_result *r, int s, enum zc_model_per per)
+{
+	const struct zc_side_result *sr = &r->side[s];
+	switch (per) {
+	case ZC_PER_ITER:
+		return 1;
+	case ZC_PER_SYSCALL:
+		return sr->cnt_sum[ZC_CNT_SYSCALLS].value;
+	case ZC_PER_FAULT:
+		return sr->cnt_sum[ZC_CNT_PAGE_FAULTS].value;
+	case ZC_PER_SWITCH: {
+		double c = sr->cnt_sum[ZC_CNT_CTX_SWITCHES].value;
+		return isfinite(c) ? c : sr->csw_per_op.value;
+	}
+	case ZC_PER_COPY:
+		return isfinite(sr->copies_measured) ? sr->copies_measured : r->pair->side[s].copies_per_iter;
+	}
+	return NAN;
+}
+
+static void model_side(const struct zc_run *run, struct zc_pair_result *r, int s)
+{
+	struct zc_side_model *sm = &r->side[s].model;
+	const struct zc_side *sd = &r->pair->side[s];
+	memset(sm, 0, sizeof *sm);
+	sm->floor_ns = run->loop_floor_ns;
+	sm->predicted_ns = sm->residual = NAN;
+	if (!sd->model)
+		return;
+	sm->declared = 1;
+	sd->model(r->param, &sm->m);
+	if (sm->m.overflow || !run->profile.measured)
+		return;
+	double total = isfinite(sm->floor_ns) ? sm->floor_ns : 0;
+	for (size_t i = 0; i < sm->m.n; i++) {
+		struct zc_model_term *t = &sm->m.t[i];
+		t->ops = t->count * measured_count(r, s, t->per);
+		t->cost_ns = zc_profile_cost(&run->profile, t->prim, t->size);
+		t->ns = t->ops == 0 ? 0 : t->ops * t->cost_ns;
+		total += t->ns;
+	}
+	sm->predicted_ns = total;
+	double measured = r->side[s].real.value;
+	sm->residual = total > 0 && isfinite(total) ? measured / total - 1 : NAN;
+}
+
+/* The term of a side with the largest share, for the note. */
+static const struct zc_model_term *largest_term(const struct zc_side_model *sm)
+{
+	const struct zc_model_term *best = NULL;
+	for (size_t i = 0; i < sm->m.n; i++)
+		if (isfinite(sm->m.t[i].ns) && (!best || sm->m.t[i].ns > best->ns))
+			best = &sm->m.t[i];
+	return best;
+}
+
+void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
+{
+	for (int s = 0; s < ZC_NSIDES; s++)
+		model_side(run, r, s);
+	const struct zc_side_model *b = &r->side[ZC_BASELINE].model, *z = &r->side[ZC_ZEROCOPY].model;
+	r->predicted_ratio = r->model_residual = NAN;
+	r->model_explained = 0;
+	if (!run->profile.measured) {
+		snprintf(r->model_note, sizeof r->model_note, "no machine profile: %s",
+			 run->profile.error[0] ? run->profile.error : "not measured");
+		return;
+	}
+	if (!b->declared || !z->declared) {
+		snprintf(r->model_note, sizeof r->model_note, "no cost model declared for the %s side",
+			 !b->declared ? "baseline" : "zerocopy");
+		return;
+	}
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		const struct zc_side_model *sm = &r->side[s].model;
+		if (sm->m.overflow) {
+			snprintf(r->model_note, sizeof r->model_note, "the %s side declares more than %d terms",
+				 s ? "zerocopy" : "baseline", ZC_MODEL_TERMS);
+			return;
+		}
+		for (size_t i = 0; i < sm->m.n; i++) {
+			const struct zc_model_term *t = &sm->m.t[i];
+			if (!isfinite(t->ns)) {
+				snprintf(r->model_note, sizeof r->model_note, "%s side: %s per %s unavailable (%s)",
+					 s ? "zerocopy" : "baseline", zc_prim_info[t->prim].key,
+					 zc_model_per_name(t->per),
+					 !isfinite(t->cost_ns) ? "not in the machine profile" : "no measured count");
+				return;
+			}
+		}
+	}
+	r->predicted_ratio = b->predicted_ns / z->predicted_ns;
+	double measured = r->ratio_est.estimate;
+	if (!isfinite(measured) || !(r->predicted_ratio > 0)) {
+		snprintf(r->model_note, sizeof r->model_note, "no measured ratio");
+		return;
+	}
+	r->model_residual = measured / r->predicted_ratio - 1;
+	r->model_explained = fabs(r->model_residual) <= ZC_MODEL_TOLERANCE;
+	/* The side further off its model is the one the model misses. */
+	int worse = fabs(z->residual) > fabs(b->residual) ? ZC_ZEROCOPY : ZC_BASELINE;
+	const struct zc_side_model *w = &r->side[worse].model;
+	const struct zc_model_term *big = largest_term(w);
+	if (r->model_explained)
+		snprintf(r->model_note, sizeof r->model_note,
+			 "explained: predicted %.3gx, measured %.3gx (%+.0f%%); sides %+.0f%% / %+.0f%% off their models",
+			 r->predicted_ratio, measured, r->model_residual * 100, b->residual * 100, z->residual * 100);
+	else
+		snprintf(r->model_note, sizeof r->model_note,
+			 "not explained: predicted %.3gx, measured %.3gx (%+.0f%%, beyond %.0f%%); the %s side is "
+			 "%+.0f%% off its model%s%s%s",
+			 r->predicted_ratio, measured, r->model_residual * 100, ZC_MODEL_TOLERANCE * 100,
+			 worse ? "zerocopy" : "baseline", w->residual * 100, big ? " (largest term: " : "",
+			 big ? zc_prim_info[big->prim].key : "", big ? ")" : "");
+}

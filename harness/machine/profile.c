@@ -1,0 +1,811 @@
+/*
+ * profile.c - the machine profile: what the primitives the pairs are made of cost on
+ * this machine, measured at the start of every run with the harness's own sampling
+ * (each primitive calibrated to a sample time, then ZC_PROFILE_SAMPLES samples; median
+ * and order-statistics interval). lmbench measures such primitives (lat_syscall,
+ * lat_pagefault, bw_mem); here they exist to explain the pairs' results (model.c).
+ *
+ * Derived primitives subtract a base measured the same way, per sample: copy_to_user is
+ * (pread of n - pread of 0) / n on the same file; a file fault is (mmap + touch every page
+ * + munmap - mmap + munmap) / faults, the faults counted with getrusage; a context switch
+ * is half a pipe round trip between two processes on one core (lmbench's lat_ctx without
+ * its cache-footprint work).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxh_x86dispatch.h>
+
+#include "harness.h"
+
+const size_t zc_profile_sizes[ZC_PROFILE_NSIZES] = {4096, 65536, 4u << 20, 64u << 20};
+
+const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
+	[ZC_PRIM_SYSCALL] = {"syscall", 0, "getppid(): a bare syscall's entry and exit",
+			     "mitigations kernel_release hypervisor cpu_model"},
+	[ZC_PRIM_PREAD_0] = {"pread_0", 0, "pread of 0 bytes from a cached file: a file syscall's fixed cost",
+			     "mitigations kernel_release hypervisor cpu_model"},
+	[ZC_PRIM_PREAD_4KIB] = {"pread_4KiB", 0, "pread of 4 KiB from the page cache",
+				"mitigations kernel_release hypervisor cpu_model"},
+	[ZC_PRIM_FAULT_ANON] = {"fault_anon", 0, "a minor fault on fresh anonymous memory (4 MiB mapping, every page written)",
+				"thp_enabled thp_defrag kernel_release hypervisor"},
+	[ZC_PRIM_FAULT_FILE] = {"fault_file", 0, "a minor fault on a one-page mapping of a cached 4 KiB file",
+				"fault_around_bytes file_fault_pages thp_enabled kernel_release hypervisor"},
+	[ZC_PRIM_FAULT_AROUND_PAGE] = {"fault_around_page", 0,
+				       "each further page a fault maps around it: a 4 MiB mapping read once (XXH3), less "
+				       "its mmap + munmap, its faults and a warm XXH3, per 4 KiB page",
+				       "fault_around_bytes file_fault_pages folios thp_enabled kernel_release hypervisor"},
+	[ZC_PRIM_MMAP_MUNMAP] = {"mmap_munmap", 0, "mmap + munmap of a cached 4 KiB file, nothing touched",
+				 "mitigations kernel_release hypervisor"},
+	[ZC_PRIM_POPULATE_PAGE] = {"populate_page", 0, "mmap(MAP_POPULATE) of a cached 4 MiB file, per 4 KiB page",
+				   "fault_around_bytes thp_enabled kernel_release hypervisor"},
+	[ZC_PRIM_TOUCH_PAGE] = {"touch_page", 0,
+				"the first pass over a just-populated mapping (XXH3 of it, less a warm XXH3), per "
+				"4 KiB page: TLB misses, and a hypervisor's page tables",
+				"hypervisor kernel_release thp_enabled"},
+	[ZC_PRIM_PIPE_WAKEUP] = {"pipe_wakeup", 0, "one-byte round trip through two pipes, peer on another core",
+				 "kernel_release hypervisor mitigations"},
+	[ZC_PRIM_CTX_SWITCH] = {"context_switch", 0, "a pipe round trip between two processes on one core, halved",
+				"kernel_release hypervisor mitigations"},
+	[ZC_PRIM_TCP_RTT] = {"tcp_rtt", 0, "one-byte round trip over loopback TCP (TCP_NODELAY), peer on another core",
+			     "kernel_release hypervisor mitigations"},
+	[ZC_PRIM_MEMCPY] = {"memcpy", 1, "memcpy, page-aligned source and destination", "cpu_model caches thp_enabled"},
+	[ZC_PRIM_MEMCPY_UNALIGNED] = {"memcpy_unaligned", 1, "memcpy to a destination 3 bytes past a page",
+				      "cpu_model caches"},
+	[ZC_PRIM_COPY_TO_USER] = {"copy_to_user", 1, "pread's copy out of cached pages: (pread of n - pread of 0) / n",
+				  "cpu_model mitigations kernel_release folios"},
+	[ZC_PRIM_COPY_FROM_USER] = {"copy_from_user", 1,
+				    "pwrite's copy into cached pages of a memfd: (pwrite of n - pwrite of 0) / n",
+				    "cpu_model mitigations kernel_release"},
+	[ZC_PRIM_XXH3] = {"xxh3", 1, "XXH3_64bits (libxxhash, runtime dispatch)", "cpu_model xxhash_version"},
+	[ZC_PRIM_SHA256] = {"sha256", 1, "SHA-256 (OpenSSL EVP)", "cpu_model openssl_version"},
+};
+
+int zc_prim_from_key(const char *key)
+{
+	for (int i = 0; i < ZC_NPRIMS; i++)
+		if (strcmp(zc_prim_info[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+#define MIB(x) ((size_t)(x) << 20)
+#define FAULT_MAP MIB(4) /* the mapping the fault primitives touch */
+
+struct prim_ctx {
+	int fd;              /* the 4 MiB test file (preads up to 4 MiB, the mappings) */
+	int page_fd;         /* the 4 KiB test file (a one-page mapping) */
+	int big;             /* a memfd of the largest size (preads beyond 4 MiB) */
+	int wfd;             /* a memfd the pwrites go to */
+	int rfd;             /* the fd pread reads in this measurement */
+	size_t size;
+	unsigned char *src, *dst, *dstu;
+	EVP_MD *md;
+	EVP_MD_CTX *mdctx;
+	int to_peer, from_peer; /* pipes or a socket (then from_peer == to_peer) */
+	int failed;
+};
+
+static int run_syscall(struct prim_ctx *c, uint64_t n)
+{
+	(void)c;
+	for (uint64_t i = 0; i < n; i++)
+		zc_use((uint64_t)syscall(SYS_getppid));
+	return ZC_OK;
+}
+
+static int run_pread(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (pread(c->rfd, c->dst, c->size, 0) != (ssize_t)c->size)
+			return ZC_ERROR;
+	zc_escape(c->dst);
+	return ZC_OK;
+}
+
+static int run_pwrite(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (pwrite(c->wfd, c->src, c->size, 0) != (ssize_t)c->size)
+			return ZC_ERROR;
+	return ZC_OK;
+}
+
+static int run_memcpy(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		memcpy(c->dst, c->src, c->size);
+		zc_escape(c->dst);
+	}
+	return ZC_OK;
+}
+
+static int run_memcpy_unaligned(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		memcpy(c->dstu, c->src, c->size);
+		zc_escape(c->dstu);
+	}
+	return ZC_OK;
+}
+
+static int run_xxh3(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		zc_use(XXH3_64bits_dispatch(c->src, c->size));
+	return ZC_OK;
+}
+
+static int run_sha256(struct prim_ctx *c, uint64_t n)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len;
+	for (uint64_t i = 0; i < n; i++)
+		if (EVP_DigestInit_ex2(c->mdctx, c->md, NULL) != 1 || EVP_DigestUpdate(c->mdctx, c->src, c->size) != 1 ||
+		    EVP_DigestFinal_ex(c->mdctx, md, &len) != 1)
+			return ZC_ERROR;
+	zc_escape(md);
+	return ZC_OK;
+}
+
+/* mmap of the test file (or anonymous memory when fd < 0); touch: 0 nothing, 1 read
+ * every page, 2 write every page, 3 hash it all (a sequential read, as the pairs' consumers
+ * do); populate: MAP_POPULATE. */
+static int map_cycle(int fd, size_t len, int touch, int populate)
+{
+	int flags = (fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED) | (populate ? MAP_POPULATE : 0);
+	unsigned char *m = mmap(NULL, len, fd < 0 ? PROT_READ | PROT_WRITE : PROT_READ, flags, fd, 0);
+	if (m == MAP_FAILED)
+		return ZC_ERROR;
+	uint64_t sum = 0;
+	if (touch == 3) {
+		sum = XXH3_64bits_dispatch(m, len);
+		touch = 0;
+	}
+	for (size_t off = 0; touch && off < len; off += 4096) {
+		if (touch == 2)
+			((volatile unsigned char *)m)[off] = 1;
+		else
+			sum += ((volatile const unsigned char *)m)[off];
+	}
+	zc_use(sum);
+	return munmap(m, len) == 0 ? ZC_OK : ZC_ERROR;
+}
+
+#define MAP_RUN(name, fdexpr, len, touch, populate)                     \
+	static int name(struct prim_ctx *c, uint64_t n)                 \
+	{                                                               \
+		(void)c;                                                \
+		for (uint64_t i = 0; i < n; i++)                        \
+			if (map_cycle(fdexpr, len, touch, populate))    \
+				return ZC_ERROR;                        \
+		return ZC_OK;                                           \
+	}
+MAP_RUN(run_map_file, c->fd, FAULT_MAP, 0, 0)
+MAP_RUN(run_map_file_read, c->fd, FAULT_MAP, 3, 0)
+MAP_RUN(run_map_file_populate, c->fd, FAULT_MAP, 0, 1)
+MAP_RUN(run_map_file_populate_read, c->fd, FAULT_MAP, 3, 1)
+MAP_RUN(run_map_page, c->page_fd, 4096, 0, 0)
+MAP_RUN(run_map_page_touch, c->page_fd, 4096, 1, 0)
+MAP_RUN(run_map_anon, -1, FAULT_MAP, 0, 0)
+MAP_RUN(run_map_anon_touch, -1, FAULT_MAP, 2, 0)
+
+static int run_round_trip(struct prim_ctx *c, uint64_t n)
+{
+	char b = 'x';
+	for (uint64_t i = 0; i < n; i++)
+		if (write(c->to_peer, &b, 1) != 1 || read(c->from_peer, &b, 1) != 1)
+			return ZC_ERROR;
+	return ZC_OK;
+}
+
+/* ---- sampling ---- */
+
+struct prim_fn {
+	int (*fn)(struct prim_ctx *c, uint64_t n);
+	struct prim_ctx *c;
+};
+
+static double thread_minflt(void)
+{
+	struct rusage u;
+	return getrusage(RUSAGE_THREAD, &u) == 0 ? (double)u.ru_minflt : NAN;
+}
+
+static int timed_fn(void *ctx, int side, uint64_t iters, double *ns)
+{
+	(void)side;
+	struct prim_fn *f = ctx;
+	double t0 = zc_now_ns();
+	int rc = f->fn(f->c, iters);
+	*ns = zc_now_ns() - t0;
+	return rc;
+}
+
+/* Calibrated samples of one primitive: ns and minor faults per operation. */
+struct samples {
+	double ns[ZC_PROFILE_SAMPLES], faults[ZC_PROFILE_SAMPLES];
+};
+
+static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), double min_time, struct samples *out)
+{
+	struct prim_fn f = {fn, c};
+	uint64_t iters;
+	if (zc_calibrate(min_time, timed_fn, &f, 0, &iters) != ZC_OK)
+		return ZC_ERROR;
+	for (int k = 0; k < ZC_PROFILE_SAMPLES; k++) {
+		double ns, f0 = thread_minflt();
+		if (timed_fn(&f, 0, iters, &ns) != ZC_OK)
+			return ZC_ERROR;
+		out->ns[k] = ns / (double)iters;
+		out->faults[k] = (thread_minflt() - f0) / (double)iters;
+	}
+	return ZC_OK;
+}
+
+static struct zc_interval interval_of(const double *x, size_t n)
+{
+	struct zc_summary s;
+	zc_summarize(x, n, &s);
+	return (struct zc_interval){s.median, s.ci_low, s.ci_high};
+}
+
+/* (x[k] - base) / per[k] per sample, then its median and interval; the interval widened by
+ * the base's own, so that a small difference of two large costs does not look precise. */
+static struct zc_interval derived(const double *x, struct zc_interval base, const double *per, double per_const)
+{
+	double v[ZC_PROFILE_SAMPLES], d[ZC_PROFILE_SAMPLES];
+	size_t n = 0;
+	for (int k = 0; k < ZC_PROFILE_SAMPLES; k++) {
+		d[n] = per ? per[k] : per_const;
+		if (d[n] > 0) {
+			v[n] = (x[k] - base.value) / d[n];
+			n++;
+		}
+	}
+	if (!n)
+		return (struct zc_interval){NAN, NAN, NAN};
+	struct zc_interval r = interval_of(v, n);
+	double dm = zc_median(d, n);
+	if (isfinite(base.ci_low) && isfinite(base.ci_high)) {
+		r.ci_low -= (base.ci_high - base.value) / dm;
+		r.ci_high += (base.value - base.ci_low) / dm;
+	}
+	return r;
+}
+
+/* A base measured once: its median and interval. */
+static struct zc_interval base_of(const struct samples *s)
+{
+	return interval_of(s->ns, ZC_PROFILE_SAMPLES);
+}
+
+static const struct zc_interval NO_BASE = {0, 0, 0};
+
+static void unavailable(struct zc_profile *pf, enum zc_primitive p, const char *why)
+{
+	snprintf(pf->why[p], sizeof pf->why[p], "%s", why);
+}
+
+/* ---- peers for the round trips ---- */
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof set, &set);
+}
+
+/* A child on `cpu` echoing bytes from in to out until EOF. */
+static pid_t echo_child(int cpu, int in, int out, int close1, int close2)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	close(close1);
+	if (close2 >= 0)
+		close(close2);
+	pin_to(cpu);
+	char b;
+	while (read(in, &b, 1) == 1 && write(out, &b, 1) == 1)
+		;
+	_exit(0);
+}
+
+static void reap(pid_t pid)
+{
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/* A pipe round trip with the echoing peer on `cpu`: ns per round trip. */
+static int pipe_round_trip(int cpu, double min_time, struct samples *s)
+{
+	int a[2], b[2];
+	if (pipe(a) || pipe(b))
+		return ZC_ERROR;
+	pid_t pid = echo_child(cpu, a[0], b[1], a[1], b[0]);
+	close(a[0]);
+	close(b[1]);
+	struct prim_ctx c = {.to_peer = a[1], .from_peer = b[0]};
+	int rc = pid < 0 ? ZC_ERROR : sample(&c, run_round_trip, min_time, s);
+	close(a[1]);
+	close(b[0]);
+	reap(pid);
+	return rc;
+}
+
+static int tcp_round_trip(int cpu, double min_time, struct samples *s)
+{
+	int one = 1, rc = ZC_ERROR;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0)
+		return ZC_ERROR;
+	if (bind(l, (struct sockaddr *)&sa, sizeof sa) || listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len)) {
+		close(l);
+		return ZC_ERROR;
+	}
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	if (cs < 0 || connect(cs, (struct sockaddr *)&sa, sizeof sa)) {
+		if (cs >= 0)
+			close(cs);
+		close(l);
+		return ZC_ERROR;
+	}
+	int ss = accept(l, NULL, NULL);
+	close(l);
+	if (ss >= 0) {
+		setsockopt(cs, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		setsockopt(ss, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		pid_t pid = echo_child(cpu, ss, ss, cs, -1);
+		close(ss);
+		struct prim_ctx c = {.to_peer = cs, .from_peer = cs};
+		rc = pid < 0 ? ZC_ERROR : sample(&c, run_round_trip, min_time, s);
+		shutdown(cs, SHUT_RDWR);
+		reap(pid);
+	}
+	close(cs);
+	return rc;
+}
+
+/* ---- settings ---- */
+
+static void bracketed(const char *path, char *out, size_t len)
+{
+	char line[256];
+	if (zc_read_line(path, line, sizeof line) != 0) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		*b = 0;
+		snprintf(out, len, "%.*s", (int)len - 1, a + 1);
+	} else {
+		snprintf(out, len, "%.*s", (int)len - 1, line);
+	}
+}
+
+/* debugfs's fault_around_bytes; under kernel lockdown debugfs refuses it, and the result
+ * says so (the measured pages per file fault tell the same story). */
+static void fault_around(char *out, size_t len)
+{
+	const char *path = "/sys/kernel/debug/fault_around_bytes";
+	char line[64], lock[128] = "";
+	if (access("/sys/kernel/debug/", F_OK) == 0 && access(path, F_OK) != 0 && geteuid() == 0)
+		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (zc_read_line(path, line, sizeof line) == 0) {
+		snprintf(out, len, "%s", line);
+		return;
+	}
+	int e = errno;
+	bracketed("/sys/kernel/security/lockdown", lock, sizeof lock);
+	snprintf(out, len, "unreadable: %s%s%s", strerror(e),
+		 strcmp(lock, "unknown") && strcmp(lock, "none") ? " (kernel lockdown: " : "",
+		 strcmp(lock, "unknown") && strcmp(lock, "none") ? lock : "");
+	if (strcmp(lock, "unknown") && strcmp(lock, "none"))
+		snprintf(out + strlen(out), len - strlen(out), ")");
+}
+
+/* ---- the profile ---- */
+
+static void *map_buffer(size_t n, size_t offset)
+{
+	return zc_buffer_alloc(n, offset);
+}
+
+static int fill_memfd(const char *name, size_t n, const unsigned char *src)
+{
+	int fd = memfd_create(name, 0);
+	if (fd < 0)
+		return -1;
+	if (pwrite(fd, src, n, 0) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Per-byte primitives at every size: the copies, the hashes, pread and pwrite. */
+static void measure_rates(struct zc_profile *pf, struct prim_ctx *c, double min_time, struct zc_interval pread0_file,
+			  struct zc_interval pread0_big, struct zc_interval pwrite0)
+{
+	struct samples s;
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+		size_t n = zc_profile_sizes[z];
+		if (n > pf->max_size)
+			break;
+		c->size = n;
+		static const struct {
+			enum zc_primitive p;
+			int (*fn)(struct prim_ctx *, uint64_t);
+		} direct[] = {{ZC_PRIM_MEMCPY, run_memcpy},
+			      {ZC_PRIM_MEMCPY_UNALIGNED, run_memcpy_unaligned},
+			      {ZC_PRIM_XXH3, run_xxh3},
+			      {ZC_PRIM_SHA256, run_sha256}};
+		for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
+			if (sample(c, direct[i].fn, min_time, &s) == ZC_OK)
+				pf->rate[direct[i].p][z] = derived(s.ns, NO_BASE, NULL, (double)n);
+		c->rfd = n <= FAULT_MAP ? c->fd : c->big;
+		if (sample(c, run_pread, min_time, &s) == ZC_OK)
+			pf->rate[ZC_PRIM_COPY_TO_USER][z] =
+				derived(s.ns, n <= FAULT_MAP ? pread0_file : pread0_big, NULL, (double)n);
+		if (sample(c, run_pwrite, min_time, &s) == ZC_OK)
+			pf->rate[ZC_PRIM_COPY_FROM_USER][z] = derived(s.ns, pwrite0, NULL, (double)n);
+	}
+}
+
+/*
+ * A file mapping's costs, in parts a side's model can count: the mmap + munmap; a fault's
+ * fixed cost (a one-page file, so fault-around maps nothing more); mapping a page (as
+ * MAP_POPULATE does, and fault-around for the pages around a fault); the first access to a
+ * mapped page. How many pages one fault maps here (fault-around, large folios) is a
+ * setting, measured on the 4 MiB file.
+ */
+static void measure_mappings(struct zc_profile *pf, struct prim_ctx *c, double min_time)
+{
+	struct samples base, s, pop;
+	double pages = (double)(FAULT_MAP / 4096), fault = NAN;
+	/* The reader's own work on warm pages, taken out of the first passes below. */
+	double copy = zc_profile_cost(pf, ZC_PRIM_XXH3, FAULT_MAP);
+	if (sample(c, run_map_page, min_time, &base) == ZC_OK) {
+		pf->op[ZC_PRIM_MMAP_MUNMAP] = interval_of(base.ns, ZC_PROFILE_SAMPLES);
+		if (sample(c, run_map_page_touch, min_time, &s) == ZC_OK) {
+			pf->op[ZC_PRIM_FAULT_FILE] = derived(s.ns, base_of(&base), s.faults, 0);
+			fault = pf->op[ZC_PRIM_FAULT_FILE].value;
+		}
+	}
+	if (sample(c, run_map_file, min_time, &base) == ZC_OK) {
+		double b = zc_median(base.ns, ZC_PROFILE_SAMPLES);
+		if (sample(c, run_map_file_read, min_time, &s) == ZC_OK) {
+			pf->file_fault_pages = pages / zc_median(s.faults, ZC_PROFILE_SAMPLES);
+			double v[ZC_PROFILE_SAMPLES];
+			size_t n = 0;
+			for (int k = 0; k < ZC_PROFILE_SAMPLES; k++)
+				if (pages > s.faults[k])
+					v[n++] = (s.ns[k] - b - copy - s.faults[k] * fault) / (pages - s.faults[k]);
+			if (n && isfinite(fault))
+				pf->op[ZC_PRIM_FAULT_AROUND_PAGE] = interval_of(v, n);
+			else
+				unavailable(pf, ZC_PRIM_FAULT_AROUND_PAGE, "every page faulted on its own (no fault-around)");
+		}
+		if (sample(c, run_map_file_populate, min_time, &pop) == ZC_OK) {
+			pf->op[ZC_PRIM_POPULATE_PAGE] = derived(pop.ns, base_of(&base), NULL, pages);
+			if (sample(c, run_map_file_populate_read, min_time, &s) == ZC_OK)
+				pf->op[ZC_PRIM_TOUCH_PAGE] = derived(
+					s.ns, (struct zc_interval){zc_median(pop.ns, ZC_PROFILE_SAMPLES) + copy, NAN, NAN}, NULL, pages);
+		}
+	}
+	if (sample(c, run_map_anon, min_time, &base) == ZC_OK &&
+	    sample(c, run_map_anon_touch, min_time, &s) == ZC_OK) {
+		pf->op[ZC_PRIM_FAULT_ANON] = derived(s.ns, base_of(&base), s.faults, 0);
+		pf->anon_fault_pages = pages / zc_median(s.faults, ZC_PROFILE_SAMPLES);
+	}
+}
+
+static void measure_round_trips(struct zc_profile *pf, double min_time)
+{
+	struct samples s;
+	int self = sched_getcpu(), peer = zc_peer_cpu();
+	if (peer != self && pipe_round_trip(peer, min_time, &s) == ZC_OK)
+		pf->op[ZC_PRIM_PIPE_WAKEUP] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
+	else
+		unavailable(pf, ZC_PRIM_PIPE_WAKEUP, peer == self ? "one core only" : "pipe round trip failed");
+	if (pipe_round_trip(self, min_time, &s) == ZC_OK)
+		pf->op[ZC_PRIM_CTX_SWITCH] = derived(s.ns, NO_BASE, NULL, 2);
+	else
+		unavailable(pf, ZC_PRIM_CTX_SWITCH, "pipe round trip failed");
+	if (tcp_round_trip(peer, min_time, &s) == ZC_OK)
+		pf->op[ZC_PRIM_TCP_RTT] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
+	else
+		unavailable(pf, ZC_PRIM_TCP_RTT, "loopback TCP failed");
+}
+
+int zc_profile_measure(struct zc_profile *pf, double min_time)
+{
+	memset(pf, 0, sizeof *pf);
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
+	}
+	pf->file_fault_pages = pf->anon_fault_pages = NAN;
+	double t0 = zc_now_ns();
+	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", pf->thp_enabled, sizeof pf->thp_enabled);
+	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", pf->thp_defrag, sizeof pf->thp_defrag);
+	fault_around(pf->fault_around_bytes, sizeof pf->fault_around_bytes);
+	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+	pf->llc_bytes = llc > 0 ? llc : 0;
+	/* The largest size needs three buffers and a memfd of it; smaller when memory is short. */
+	pf->max_size = zc_profile_sizes[ZC_PROFILE_NSIZES - 1];
+	while (pf->max_size > FAULT_MAP && zc_mem_available() < 8 * pf->max_size)
+		pf->max_size /= 4;
+
+	struct prim_ctx c = {.fd = -1, .big = -1, .wfd = -1};
+	struct zc_testdata td, small[2];
+	int have_small[2] = {zc_testdata_open(4096, &small[0]) == ZC_OK, zc_testdata_open(65536, &small[1]) == ZC_OK};
+	int have_td = zc_testdata_open(FAULT_MAP, &td) == ZC_OK;
+	c.src = map_buffer(pf->max_size, 0);
+	c.dst = map_buffer(pf->max_size, 0);
+	c.dstu = map_buffer(pf->max_size + 4096, 3);
+	c.md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	c.mdctx = EVP_MD_CTX_new();
+	int rc = ZC_ERROR;
+	if (!have_td || !c.src || !c.dst || !c.dstu || !c.md || !c.mdctx) {
+		snprintf(pf->error, sizeof pf->error, "%s",
+			 !have_td ? zc_last_message() : "out of memory or no OpenSSL SHA-256");
+		goto out;
+	}
+	zc_fill_random(c.src, pf->max_size, 42);
+	c.fd = td.fd;
+	c.page_fd = have_small[0] ? small[0].fd : -1;
+	c.big = fill_memfd("zcbench-profile-read", pf->max_size, c.src);
+	c.wfd = fill_memfd("zcbench-profile-write", pf->max_size, c.src);
+	if (c.big < 0 || c.wfd < 0) {
+		snprintf(pf->error, sizeof pf->error, "memfd: %s", strerror(errno));
+		goto out;
+	}
+	/* The test files in the page cache as the warm pairs cache them by default (evicted, then
+	 * read in 128 KiB reads): pread's speed and a fault's reach depend on the folios. */
+	for (int i = 0; i < 3; i++) {
+		struct zc_testdata *t = i < 2 ? &small[i] : &td;
+		if (i < 2 && !have_small[i])
+			continue;
+		zc_evict_file(t->fd, t->bytes);
+		for (size_t off = 0; off < t->bytes; off += 128 << 10) {
+			size_t n = t->bytes - off < (128 << 10) ? t->bytes - off : 128 << 10;
+			if (pread(t->fd, c.dst, n, (off_t)off) != (ssize_t)n) {
+				snprintf(pf->error, sizeof pf->error, "cannot read %.200s", t->path);
+				goto out;
+			}
+		}
+	}
+	c.rfd = c.fd;
+
+	struct samples s;
+	struct zc_interval pread0_file = {NAN, NAN, NAN}, pread0_big = pread0_file, pwrite0 = pread0_file;
+	if (sample(&c, run_syscall, min_time, &s) == ZC_OK)
+		pf->op[ZC_PRIM_SYSCALL] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
+	c.size = 0;
+	if (sample(&c, run_pread, min_time, &s) == ZC_OK) {
+		pf->op[ZC_PRIM_PREAD_0] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
+		pread0_file = pf->op[ZC_PRIM_PREAD_0];
+	}
+	c.rfd = c.big;
+	if (sample(&c, run_pread, min_time, &s) == ZC_OK)
+		pread0_big = base_of(&s);
+	if (sample(&c, run_pwrite, min_time, &s) == ZC_OK)
+		pwrite0 = base_of(&s);
+	c.rfd = c.fd;
+	c.size = 4096;
+	if (sample(&c, run_pread, min_time, &s) == ZC_OK)
+		pf->op[ZC_PRIM_PREAD_4KIB] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
+	measure_rates(pf, &c, min_time, pread0_file, pread0_big, pwrite0);
+	measure_mappings(pf, &c, min_time);
+	measure_round_trips(pf, min_time);
+
+	/* The folio sizes behind the test files the profile read (how they were cached). */
+	zc_folio_layout(td.fd, td.bytes, pf->folios[2], sizeof pf->folios[2]);
+	for (int i = 0; i < 2; i++)
+		if (have_small[i])
+			zc_folio_layout(small[i].fd, small[i].bytes, pf->folios[i], sizeof pf->folios[i]);
+	pf->measured = 1;
+	rc = ZC_OK;
+out:
+	for (int p = 0; p < ZC_NPRIMS; p++)
+		if (!pf->why[p][0] && !isfinite(zc_prim_info[p].per_byte ? pf->rate[p][0].value : pf->op[p].value))
+			unavailable(pf, (enum zc_primitive)p, pf->error[0] ? pf->error : "measurement failed");
+	if (c.big >= 0)
+		close(c.big);
+	if (c.wfd >= 0)
+		close(c.wfd);
+	EVP_MD_CTX_free(c.mdctx);
+	EVP_MD_free(c.md);
+	if (c.src)
+		zc_buffer_free(c.src, 0);
+	if (c.dst)
+		zc_buffer_free(c.dst, 0);
+	if (c.dstu)
+		zc_buffer_free(c.dstu, 3);
+	if (have_td)
+		zc_testdata_close(&td);
+	for (int i = 0; i < 2; i++)
+		if (have_small[i])
+			zc_testdata_close(&small[i]);
+	pf->seconds = (zc_now_ns() - t0) * 1e-9;
+	return rc;
+}
+
+/* ---- use ---- */
+
+double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size)
+{
+	if (!pf || (int)prim < 0 || prim >= ZC_NPRIMS)
+		return NAN;
+	if (!zc_prim_info[prim].per_byte)
+		return pf->op[prim].value;
+	/* ns per byte at `size`: linear in log(size) between the two measured sizes around it,
+	 * the nearest measured size outside them. */
+	const struct zc_interval *r = pf->rate[prim];
+	int lo = -1, hi = -1;
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+		if (!isfinite(r[z].value))
+			continue;
+		if (zc_profile_sizes[z] <= size)
+			lo = z;
+		if (zc_profile_sizes[z] >= size && hi < 0)
+			hi = z;
+	}
+	double per_byte;
+	if (lo < 0 && hi < 0)
+		return NAN;
+	if (lo < 0 || hi < 0 || lo == hi) {
+		per_byte = r[lo < 0 ? hi : lo].value;
+	} else {
+		double x = (log((double)size) - log((double)zc_profile_sizes[lo])) /
+			   (log((double)zc_profile_sizes[hi]) - log((double)zc_profile_sizes[lo]));
+		per_byte = r[lo].value + x * (r[hi].value - r[lo].value);
+	}
+	return per_byte * (double)size;
+}
+
+void zc_profile_size_name(size_t n, char *out, size_t len)
+{
+	if (n >= MIB(1) && n % MIB(1) == 0)
+		snprintf(out, len, "%zuMiB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, len, "%zuKiB", n >> 10);
+	else
+		snprintf(out, len, "%zuB", n);
+}
+
+json_t *zc_profile_json(const struct zc_profile *pf)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "measured", json_boolean(pf->measured));
+	json_object_set_new(o, "error", pf->error[0] ? json_string(pf->error) : json_null());
+	json_object_set_new(o, "method",
+			    json_string("each primitive calibrated to the sample time, then samples of it; median with "
+					"its order-statistics interval (95%); derived ones subtract a base measured the "
+					"same way (machine/profile.c)"));
+	json_object_set_new(o, "samples", json_integer(ZC_PROFILE_SAMPLES));
+	json_object_set_new(o, "seconds", zc_json_number(pf->seconds));
+	json_t *prims = json_object();
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		const struct zc_prim_info *in = &zc_prim_info[p];
+		json_t *e = json_object(), *iv;
+		json_object_set_new(e, "what", json_string(in->what));
+		json_object_set_new(e, "unit", json_string(in->per_byte ? "ns_per_byte" : "ns"));
+		if (in->per_byte) {
+			json_t *sz = json_object();
+			for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+				char name[32];
+				zc_profile_size_name(zc_profile_sizes[z], name, sizeof name);
+				json_t *v = zc_interval_json(pf->rate[p][z]);
+				double bps = pf->rate[p][z].value > 0 ? 1e9 / pf->rate[p][z].value : NAN;
+				json_object_set_new(v, "bytes_per_second", zc_json_number(bps));
+				json_object_set_new(sz, name, v);
+			}
+			json_object_set_new(e, "sizes", sz);
+		} else {
+			json_object_update(e, iv = zc_interval_json(pf->op[p]));
+			json_decref(iv);
+		}
+		json_object_set_new(e, "unavailable", pf->why[p][0] ? json_string(pf->why[p]) : json_null());
+		json_object_set_new(prims, in->key, e);
+	}
+	json_object_set_new(o, "primitives", prims);
+	json_t *st = json_object();
+	json_object_set_new(st, "fault_around_bytes", json_string(pf->fault_around_bytes));
+	json_object_set_new(st, "file_fault_pages", zc_json_number(pf->file_fault_pages));
+	json_object_set_new(st, "anon_fault_pages", zc_json_number(pf->anon_fault_pages));
+	json_object_set_new(st, "thp_enabled", json_string(pf->thp_enabled));
+	json_object_set_new(st, "thp_defrag", json_string(pf->thp_defrag));
+	json_object_set_new(st, "llc_bytes", json_integer(pf->llc_bytes));
+	char name[32];
+	zc_profile_size_name(pf->max_size, name, sizeof name);
+	json_object_set_new(st, "largest_size", json_string(name));
+	json_t *fol = json_object();
+	static const char *const fname[3] = {"random-4KiB.bin", "random-64KiB.bin", "random-4MiB.bin"};
+	for (int i = 0; i < 3; i++)
+		json_object_set_new(fol, fname[i], json_string(pf->folios[i][0] ? pf->folios[i] : "unknown"));
+	json_object_set_new(st, "folios", fol);
+	json_object_set_new(o, "settings", st);
+	return o;
+}
+
+static void print_ns(FILE *f, double ns)
+{
+	if (!isfinite(ns))
+		fprintf(f, "%10s", "-");
+	else if (ns < 1e3)
+		fprintf(f, "%7.1f ns", ns);
+	else if (ns < 1e6)
+		fprintf(f, "%7.2f us", ns / 1e3);
+	else
+		fprintf(f, "%7.2f ms", ns / 1e6);
+}
+
+void zc_profile_print(FILE *f, const struct zc_profile *pf)
+{
+	fprintf(f, "machine profile (%d samples each, median [95%% interval]; %.1f s)\n", ZC_PROFILE_SAMPLES,
+		pf->seconds);
+	if (pf->error[0])
+		fprintf(f, "  error: %s\n", pf->error);
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		const struct zc_prim_info *in = &zc_prim_info[p];
+		if (in->per_byte)
+			continue;
+		fprintf(f, "  %-16s ", in->key);
+		print_ns(f, pf->op[p].value);
+		fprintf(f, "  [");
+		print_ns(f, pf->op[p].ci_low);
+		fprintf(f, ",");
+		print_ns(f, pf->op[p].ci_high);
+		fprintf(f, "]  %s\n", pf->why[p][0] ? pf->why[p] : in->what);
+	}
+	fprintf(f, "  %-16s", "GB/s at");
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+		char name[32];
+		zc_profile_size_name(zc_profile_sizes[z], name, sizeof name);
+		fprintf(f, " %16s", name);
+	}
+	fprintf(f, "\n");
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		const struct zc_prim_info *in = &zc_prim_info[p];
+		if (!in->per_byte)
+			continue;
+		fprintf(f, "  %-16s", in->key);
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+			const struct zc_interval *v = &pf->rate[p][z];
+			if (!isfinite(v->value) || v->value <= 0)
+				fprintf(f, " %16s", "-");
+			else
+				fprintf(f, " %6.2f [%4.1f,%4.1f]", 1 / v->value, 1 / v->ci_high, 1 / v->ci_low);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  settings: THP %s (defrag %s); fault_around_bytes %s; %.1f pages per file fault, %.1f per anonymous fault; LLC %ld bytes\n",
+		pf->thp_enabled, pf->thp_defrag, pf->fault_around_bytes, pf->file_fault_pages, pf->anon_fault_pages,
+		pf->llc_bytes);
+	fprintf(f, "  folios: 4KiB file %s; 64KiB file %s; 4MiB file %s\n", pf->folios[0], pf->folios[1], pf->folios[2]);
+}

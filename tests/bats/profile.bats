@@ -1,0 +1,69 @@
+#!/usr/bin/env bats
+# The machine profile (--machine-profile, context.machine_profile), the pairs' cost models
+# (predicted_ratio) and the attribution across runs (--attribute, scripts/compare).
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup_file() {
+  load helpers
+  export PROF=$BATS_FILE_TMPDIR/profile.json RUN1=$BATS_FILE_TMPDIR/run1.json RUN2=$BATS_FILE_TMPDIR/run2.json
+  "$ZCBENCH" --machine-profile --min-time 0.002 --out "$PROF" >"$BATS_FILE_TMPDIR/profile.txt" 2>/dev/null
+  # One param of every pair that is not a stream: each declares a model.
+  filter="^($("$ZCBENCH" --list | sed -n 's/^\([a-z0-9_]*\)\( \[control\]\)\{0,1\}:.*/\1/p' | paste -sd'|' -))/(64KiB_reused|4KiB_warm_kept|memcpy_64KiB)$"
+  quick_run "$RUN1" --filter "$filter" 2>/dev/null
+  quick_run "$RUN2" --filter "$filter" 2>/dev/null
+}
+
+@test "--machine-profile measures every primitive with its interval, or says why not" {
+  jq -e '.context.machine_profile | .measured and .samples >= 6 and (.primitives | length) >= 16' "$PROF"
+  # Each per-op primitive: low <= median <= high; each per-byte one: the same at every size.
+  jq -e '[.context.machine_profile.primitives[] |
+          if .unit == "ns" then (.unavailable != null or (.ci_low <= .median and .median <= .ci_high and .median > 0))
+          else ([.sizes[] | .median == null or (.ci_low <= .median and .median <= .ci_high)] | all) end] | all' "$PROF"
+  jq -e '.context.machine_profile.settings | (.thp_enabled | length > 0) and (.fault_around_bytes | length > 0)
+         and (.folios["random-4MiB.bin"] | length > 0)' "$PROF"
+  for key in $(jq -r '.context.machine_profile.primitives | to_entries[] | select(.value.unit == "ns") | .key' "$PROF"); do
+    grep -q "^  $key " "$BATS_FILE_TMPDIR/profile.txt"
+  done
+  run -2 "$ZCBENCH" --machine-profile --min-time 0.002 --out "$PROF"
+  [[ $output == *"file exists; results are never overwritten"* ]]
+}
+
+@test "every result carries the profile, and every declared model its prediction and terms" {
+  jq -e '.context.machine_profile.measured' "$RUN1"
+  jq -e '[.pairs[] | select(.status == "ok") | .predicted_ratio != null and (.model_note | length > 0)] | all' "$RUN1"
+  # A side's prediction is the loop floor plus its terms, each term ops x cost.
+  jq -e '[.pairs[].sides[]?.model | select(.declared and .predicted_ns != null) |
+          ((.floor_ns + ([.terms[].ns] | add // 0)) - .predicted_ns | fabs) < 1e-6 * .predicted_ns
+          and ([.terms[] | select(.ns != 0) | ((.ops_per_iter * .cost_ns) - .ns | fabs) <= 1e-6 * (.ns | fabs)] | all)] | all' "$RUN1"
+  # Explained means within 25% of the measured ratio.
+  jq -e '[.pairs[] | select(.predicted_ratio != null) |
+          .model_explained == (((.ratio / .predicted_ratio) - 1 | fabs) <= 0.25)] | all' "$RUN1"
+}
+
+@test "--no-machine-profile: no prediction, and the result says why" {
+  out=$BATS_TEST_TMPDIR/r.json
+  run -0 "$ZCBENCH" --quick --no-machine-profile --format none --filter '^copy_vs_slice/64KiB_reused$' --out "$out"
+  jq -e '.context.machine_profile.measured == false and .pairs[0].predicted_ratio == null
+         and (.pairs[0].model_note | test("no machine profile"))' "$out"
+}
+
+@test "--attribute puts two profiles side by side and attributes each pair's move" {
+  run -0 "$ZCBENCH" --attribute "$RUN1" "$RUN2"
+  jq -e '(.primitives | length) >= 16 and (.pairs | length) >= 1
+         and ([.pairs[] | (.explanation | length > 0) and (.contributions | length > 0)] | all)' <<<"$output"
+  run -0 scripts/compare "$RUN1" "$RUN2"
+  [[ $output == *"## Machine profiles and attribution"* ]]
+  [[ $output == *"| syscall | "* ]]
+  [[ $output == *"| memcpy at 64KiB | "*"GB/s"* ]]
+}
+
+@test "--attribute refuses what is not two results" {
+  run -2 "$ZCBENCH" --attribute "$RUN1"
+  [[ $output == *"--attribute needs two result files"* ]]
+  echo '[1]' >"$BATS_TEST_TMPDIR/x.json"
+  run -2 "$ZCBENCH" --attribute "$RUN1" "$BATS_TEST_TMPDIR/x.json"
+  [[ $output == *"not a zcbench result"* ]]
+  run -2 "$ZCBENCH" --attribute "$BATS_TEST_TMPDIR/none.json" "$RUN1"
+  [[ $output == *"not readable JSON"* ]]
+}

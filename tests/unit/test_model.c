@@ -1,0 +1,340 @@
+/*
+ * test_model.c - the cost model (analysis/model.c) and the attribution across runs
+ * (analysis/attribution.c), on synthetic profiles and pairs with known answers.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fake_result.h"
+#include "harness.h"
+
+static void flat_profile(struct zc_profile *pf)
+{
+	memset(pf, 0, sizeof *pf);
+	pf->measured = 1;
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
+	}
+}
+
+static void test_cost_interpolates_in_log_size(void **st)
+{
+	(void)st;
+	struct zc_profile pf;
+	flat_profile(&pf);
+	static const double per_byte[ZC_PROFILE_NSIZES] = {0.01, 0.02, 0.04, 0.08};
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+		pf.rate[ZC_PRIM_MEMCPY][z].value = per_byte[z];
+	pf.op[ZC_PRIM_SYSCALL].value = 160;
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 4096) - 40.96) < 1e-9);
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 65536) - 0.02 * 65536) < 1e-9);
+	/* 16 KiB is halfway between 4 KiB and 64 KiB in log size. */
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 16384) - 0.015 * 16384) < 1e-9);
+	/* Outside the measured sizes: the nearest one's rate. */
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 1024) - 0.01 * 1024) < 1e-9);
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 256u << 20) - 0.08 * (256u << 20)) < 1e-3);
+	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_SYSCALL, 12345) - 160) < 1e-12);
+	assert_true(isnan(zc_profile_cost(&pf, ZC_PRIM_SHA256, 4096)));
+	assert_int_equal(zc_prim_from_key("fault_file"), ZC_PRIM_FAULT_FILE);
+	assert_int_equal(zc_prim_from_key("no_such_primitive"), -1);
+}
+
+/* ---- the model of one pair ---- */
+
+static int nop_run(void *s, uint64_t n)
+{
+	(void)s;
+	(void)n;
+	return ZC_OK;
+}
+static int nop_verify(void *s)
+{
+	(void)s;
+	return ZC_OK;
+}
+/* Baseline: a syscall per measured syscall and a copy; zero-copy: the copy alone. */
+static void syscall_copy_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
+}
+static void copy_model(const struct zc_param *p, struct zc_model *m)
+{
+	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
+}
+static const struct zc_param params[] = {{"64KiB", 65536, 0, "d", 0}};
+static const struct zc_pair fake_pair = {
+	.name = "fake_model", .summary = "s", .params = params, .nparams = 1,
+	.side = {{.desc = "b", .copies_per_iter = 1, .run = nop_run, .model = syscall_copy_model},
+		 {.desc = "z", .copies_per_iter = 1, .run = nop_run, .model = copy_model}},
+	.verify = nop_verify,
+};
+
+#define N 40
+#define NC 8
+
+/* Times per side (ns per iteration, 1% noise) and 2 syscalls per baseline iteration. */
+static void fake(struct zc_pair_result *r, double t0, double t1)
+{
+	fake_result(r, &fake_pair, &params[0], N);
+	srand(3);
+	for (int s = 0; s < 2; s++) {
+		struct zc_side_result *sr = &r->side[s];
+		for (int k = 0; k < N; k++) {
+			double noise = 1 + 0.01 * ((double)rand() / RAND_MAX - 0.5);
+			sr->real_ns[k] = sr->cpu_ns[k] = sr->sys_ns[k] = sr->stat_busy_ns[k] = (s ? t1 : t0) * noise;
+		}
+		sr->ncounted = NC;
+		sr->counted_real_ns = calloc(NC, sizeof(double));
+		for (int i = 0; i < ZC_NCOUNTERS; i++) {
+			sr->cnt[i] = calloc(NC, sizeof(double));
+			for (int k = 0; k < NC; k++)
+				sr->cnt[i][k] = i == ZC_CNT_SYSCALLS && s == 0 ? 2 : 0;
+		}
+	}
+	for (int k = 0; k < N; k++)
+		r->ratio[k] = r->side[0].real_ns[k] / r->side[1].real_ns[k];
+}
+
+static void test_model_predicts_and_says_when_it_cannot(void **st)
+{
+	(void)st;
+	struct zc_pair_result r;
+	static struct zc_run run = {.n = 1, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 1};
+	run.results = &r;
+	flat_profile(&run.profile);
+	run.profile.op[ZC_PRIM_SYSCALL].value = 1000;
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+		run.profile.rate[ZC_PRIM_MEMCPY][z].value = 0.01;
+	/* Predicted: baseline 1 + 2 x 1000 + 655.36, zero-copy 1 + 655.36. */
+	double pb = 1 + 2000 + 655.36, pz = 1 + 655.36;
+	fake(&r, pb, pz);
+	zc_analyse_run(&run);
+	assert_true(fabs(r.side[0].model.predicted_ns - pb) < 1e-9);
+	assert_true(fabs(r.side[1].model.predicted_ns - pz) < 1e-9);
+	assert_true(fabs(r.predicted_ratio - pb / pz) < 1e-9);
+	assert_true(fabs(r.model_residual) < 0.01);
+	assert_true(r.model_explained);
+	assert_int_equal(r.side[0].model.m.n, 2);
+	assert_true(fabs(r.side[0].model.m.t[0].ops - 2) < 1e-12);
+	assert_true(fabs(r.side[0].model.m.t[0].ns - 2000) < 1e-9);
+	assert_non_null(strstr(r.model_note, "explained"));
+	zc_pair_result_free(&r);
+
+	/* The baseline takes twice what its primitives account for: the result says so. */
+	fake(&r, 2 * pb, pz);
+	zc_analyse_run(&run);
+	assert_false(r.model_explained);
+	assert_true(fabs(r.model_residual - 1) < 0.02);
+	assert_non_null(strstr(r.model_note, "not explained"));
+	assert_non_null(strstr(r.model_note, "baseline side is +100% off its model"));
+	zc_pair_result_free(&r);
+
+	/* No profile: no prediction, and why. */
+	run.profile.measured = 0;
+	snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
+	fake(&r, pb, pz);
+	zc_analyse_run(&run);
+	assert_true(isnan(r.predicted_ratio));
+	assert_non_null(strstr(r.model_note, "no machine profile"));
+	zc_pair_result_free(&r);
+}
+
+/* ---- attribution across two synthetic runs ---- */
+
+static json_t *term(const char *prim, double ops, double cost, double size)
+{
+	json_t *t = json_object();
+	json_object_set_new(t, "primitive", json_string(prim));
+	json_object_set_new(t, "ops_per_iter", json_real(ops));
+	json_object_set_new(t, "cost_ns", json_real(cost));
+	json_object_set_new(t, "ns", json_real(ops * cost));
+	json_object_set_new(t, "size", size > 0 ? json_real(size) : json_null());
+	return t;
+}
+
+static json_t *side(double measured, json_t *terms)
+{
+	double predicted = 1;
+	size_t i;
+	json_t *t;
+	json_array_foreach(terms, i, t)
+		predicted += json_real_value(json_object_get(t, "ns"));
+	json_t *m = json_object();
+	json_object_set_new(m, "floor_ns", json_real(1));
+	json_object_set_new(m, "predicted_ns", json_real(predicted));
+	json_object_set_new(m, "terms", terms);
+	json_t *s = json_object();
+	json_t *tm = json_object();
+	json_object_set_new(tm, "median", json_real(measured > 0 ? measured : predicted));
+	json_object_set_new(s, "time_ns", tm);
+	json_object_set_new(s, "model", m);
+	return s;
+}
+
+/*
+ * One machine profile and one pair per run: only the syscall's cost changes (as page-table
+ * isolation changes it), the copy stays. The pair: baseline 4 syscalls + a 64 KiB copy,
+ * zero-copy 1 syscall + the same copy.
+ */
+static char *synthetic_run(const char *dir, const char *name, double syscall_ns, const char *meltdown, double memcpy_gbps)
+{
+	json_t *doc = json_object(), *ctx = json_object(), *prof = json_object(), *prims = json_object();
+	json_t *sc = json_object(), *mc = json_object(), *sizes = json_object(), *s64 = json_object();
+	json_object_set_new(sc, "median", json_real(syscall_ns));
+	json_object_set_new(sc, "ci_low", json_real(syscall_ns * 0.99));
+	json_object_set_new(sc, "ci_high", json_real(syscall_ns * 1.01));
+	json_object_set_new(prims, "syscall", sc);
+	double per_byte = 1 / memcpy_gbps;
+	json_object_set_new(s64, "median", json_real(per_byte));
+	json_object_set_new(s64, "ci_low", json_real(per_byte * 0.99));
+	json_object_set_new(s64, "ci_high", json_real(per_byte * 1.01));
+	json_object_set_new(sizes, "64KiB", s64);
+	json_object_set_new(mc, "sizes", sizes);
+	json_object_set_new(prims, "memcpy", mc);
+	json_object_set_new(prof, "measured", json_true());
+	json_object_set_new(prof, "primitives", prims);
+	json_object_set_new(prof, "settings", json_object());
+	json_object_set_new(ctx, "machine_profile", prof);
+	json_t *mit = json_object();
+	json_object_set_new(mit, "meltdown", json_string(meltdown));
+	json_object_set_new(mit, "spectre_v1", json_string("Mitigation: usercopy/swapgs barriers"));
+	json_object_set_new(ctx, "mitigations", mit);
+	json_object_set_new(ctx, "cpu_model", json_string("AMD EPYC"));
+	json_object_set_new(doc, "context", ctx);
+	double copy = 65536 * per_byte;
+	json_t *b = json_array(), *z = json_array();
+	json_array_append_new(b, term("syscall", 4, syscall_ns, 0));
+	json_array_append_new(b, term("memcpy", 1, copy, 65536));
+	json_array_append_new(z, term("syscall", 1, syscall_ns, 0));
+	json_array_append_new(z, term("memcpy", 1, copy, 65536));
+	/* Measured times 5% above the models: a residual that does not change. */
+	double tb = 1.05 * (1 + 4 * syscall_ns + copy), tz = 1.05 * (1 + syscall_ns + copy);
+	json_t *sides = json_object();
+	json_object_set_new(sides, "baseline", side(tb, b));
+	json_object_set_new(sides, "zerocopy", side(tz, z));
+	json_t *pair = json_object();
+	json_object_set_new(pair, "name", json_string("fake_pair"));
+	json_object_set_new(pair, "param", json_string("64KiB"));
+	json_object_set_new(pair, "ratio", json_real(tb / tz));
+	json_object_set_new(pair, "sides", sides);
+	json_t *pairs = json_array();
+	json_array_append_new(pairs, pair);
+	json_object_set_new(doc, "pairs", pairs);
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s.json", dir, name) > 0);
+	assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	return path;
+}
+
+static json_t *attribute(const char *a, const char *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(zc_attribute(a, b, f), 0);
+	fclose(f);
+	json_error_t e;
+	json_t *doc = json_loads(buf, 0, &e);
+	free(buf);
+	assert_non_null(doc);
+	return doc;
+}
+
+static void test_attribution_names_the_primitive_that_changed(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/zcbench-attrib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = synthetic_run(dir, "kvm", 160, "Not affected", 20);
+	char *b = synthetic_run(dir, "pti", 450, "Mitigation: PTI", 20);
+	json_t *doc = attribute(a, b);
+
+	/* The profiles side by side: the syscall moved, the copy did not. */
+	size_t i;
+	json_t *row;
+	int seen = 0;
+	json_array_foreach(json_object_get(doc, "primitives"), i, row) {
+		const char *p = json_string_value(json_object_get(row, "primitive"));
+		double change = json_number_value(json_object_get(row, "change"));
+		if (strcmp(p, "syscall") == 0) {
+			seen++;
+			assert_true(fabs(change - 450.0 / 160) < 1e-9);
+			assert_true(json_is_true(json_object_get(row, "apart")));
+			assert_non_null(strstr(json_string_value(json_object_get(row, "settings_differ")),
+					       "mitigations meltdown: Not affected -> Mitigation: PTI"));
+		} else {
+			seen++;
+			assert_string_equal(p, "memcpy");
+			assert_true(fabs(change - 1) < 1e-12);
+			assert_false(json_is_true(json_object_get(row, "apart")));
+		}
+	}
+	assert_int_equal(seen, 2);
+
+	/* The pair: the syscall accounts for the whole change (the residual is constant). */
+	json_t *pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_non_null(pair);
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "syscall");
+	double share = json_number_value(json_object_get(pair, "primitive_share"));
+	assert_true(share > 0.9 && share < 1.1);
+	const char *text = json_string_value(json_object_get(pair, "explanation"));
+	assert_non_null(strstr(text, "syscall 160 -> 450 ns"));
+	assert_non_null(strstr(text, "meltdown"));
+	json_decref(doc);
+
+	/* The other way round it still names the syscall (the ratio falls). */
+	doc = attribute(b, a);
+	pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "syscall");
+	json_decref(doc);
+
+	/* Only the copy changes: memcpy is named. The ratio moves because the baseline's
+	 * syscalls weigh more against a slower copy. */
+	char *c = synthetic_run(dir, "slowcopy", 160, "Not affected", 5);
+	doc = attribute(a, c);
+	pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "memcpy");
+	assert_non_null(strstr(json_string_value(json_object_get(pair, "explanation")), "memcpy at 64KiB 20.00 -> 5.00 GB/s"));
+	json_decref(doc);
+
+	/* Not a result: exit status 2. */
+	char *bad = NULL;
+	assert_true(asprintf(&bad, "%s/bad.json", dir) > 0);
+	FILE *f = fopen(bad, "w");
+	fputs("[1, 2]", f);
+	fclose(f);
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_int_equal(zc_attribute(a, bad, devnull), 2);
+	assert_int_equal(zc_attribute("/nonexistent/x.json", a, devnull), 2);
+	fclose(devnull);
+	for (char **p = (char *[]){a, b, c, bad, NULL}; *p; p++) {
+		unlink(*p);
+		free(*p);
+	}
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cost_interpolates_in_log_size),
+		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
+		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
