@@ -118,10 +118,17 @@ struct zc_profile {
 	char folios[3][200];                  /* the 4 KiB, 64 KiB and 4 MiB test files */
 	long llc_bytes;
 	double seconds;
+	/* A run measures it before and after its pairs: the medians are the two runs' mean,
+	 * the intervals span both, and drift is after / before. */
+	int combined;
+	double op_drift[ZC_NPRIMS], rate_drift[ZC_NPRIMS][ZC_PROFILE_NSIZES];
 };
 
 /* Measures every primitive on the calling (pinned) thread; samples last ~min_time. */
 int zc_profile_measure(struct zc_profile *pf, double min_time);
+/* Folds a second measurement (after the pairs) into pf: a run's machine changes while it
+ * runs (a shared host), and the pairs ran between the two. */
+void zc_profile_combine(struct zc_profile *pf, const struct zc_profile *after);
 /* A primitive's cost in ns for one operation of `size` bytes (per-op ones ignore size);
  * NAN when unmeasured. */
 double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size);

@@ -290,6 +290,13 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	/* The profile again: the machine may have changed while the pairs ran. */
+	if (!o.no_profile && run.profile.measured && !zc_interrupted()) {
+		static struct zc_profile after;
+		fprintf(stderr, "[profile] again, after the pairs\n");
+		if (zc_profile_measure(&after, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME) == ZC_OK)
+			zc_profile_combine(&run.profile, &after);
+	}
 	/* Verdicts need every pair's p-value (run-wide error control): the table comes last. */
 	zc_analyse_run(&run);
 	if (o.format == ZC_FMT_TABLE && !zc_interrupted()) {

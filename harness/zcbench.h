@@ -64,7 +64,10 @@ enum zc_primitive {
 	ZC_PRIM_TCP_RTT,        /* a one-byte round trip over loopback TCP, peer on another core */
 	ZC_PRIM_MEMCPY,         /* per byte: memcpy, page-aligned source and destination */
 	ZC_PRIM_MEMCPY_UNALIGNED, /* per byte: memcpy to a destination 3 bytes past a page */
-	ZC_PRIM_COPY_TO_USER,   /* per byte: pread's copy out of cached pages (pread n - pread 0) */
+	ZC_PRIM_COPY_TO_USER,   /* per byte: pread's copy out of cached pages (pread n - pread 0),
+				   the file cached by 128 KiB reads (the file pairs' default) */
+	ZC_PRIM_COPY_TO_USER_READ4K, /* per byte: the same, a 4 MiB file cached by 4 KiB reads */
+	ZC_PRIM_COPY_TO_USER_READ4M, /* per byte: the same, a 4 MiB file cached by one 4 MiB read */
 	ZC_PRIM_COPY_FROM_USER, /* per byte: pwrite's copy into cached pages (pwrite n - pwrite 0) */
 	ZC_PRIM_XXH3,           /* per byte: XXH3_64bits */
 	ZC_PRIM_SHA256,         /* per byte: SHA-256 (OpenSSL EVP) */

@@ -208,8 +208,13 @@ int fs_run_mapped(void *state, uint64_t iters, fs_consume_fn consume)
 
 void fs_model_pread(const struct zc_param *p, struct zc_model *m)
 {
+	/* The copy's speed depends on the folios, and so on how the param cached the file. */
+	int pop = (int)((p->arg >> FS_POP_SHIFT) & 0xff);
+	enum zc_primitive copy = pop == FS_POP_4KIB    ? ZC_PRIM_COPY_TO_USER_READ4K
+				 : pop == FS_POP_WHOLE ? ZC_PRIM_COPY_TO_USER_READ4M
+						       : ZC_PRIM_COPY_TO_USER;
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
-	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	zc_model_term(m, copy, ZC_PER_ITER, 1, p->bytes);
 }
 
 void fs_model_mapped(const struct zc_param *p, struct zc_model *m)

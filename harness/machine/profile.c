@@ -68,8 +68,16 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 	[ZC_PRIM_MEMCPY] = {"memcpy", 1, "memcpy, page-aligned source and destination", "cpu_model caches thp_enabled"},
 	[ZC_PRIM_MEMCPY_UNALIGNED] = {"memcpy_unaligned", 1, "memcpy to a destination 3 bytes past a page",
 				      "cpu_model caches"},
-	[ZC_PRIM_COPY_TO_USER] = {"copy_to_user", 1, "pread's copy out of cached pages: (pread of n - pread of 0) / n",
+	[ZC_PRIM_COPY_TO_USER] = {"copy_to_user", 1,
+				  "pread's copy out of cached pages: (pread of n - pread of 0) / n; the test file cached "
+				  "by 128 KiB reads",
 				  "cpu_model mitigations kernel_release folios"},
+	[ZC_PRIM_COPY_TO_USER_READ4K] = {"copy_to_user_read4K", 1,
+					 "copy_to_user at 4 MiB from the file cached by 4 KiB reads (small folios)",
+					 "cpu_model mitigations kernel_release folios"},
+	[ZC_PRIM_COPY_TO_USER_READ4M] = {"copy_to_user_read4M", 1,
+					 "copy_to_user at 4 MiB from the file cached by one 4 MiB read (large folios)",
+					 "cpu_model mitigations kernel_release folios"},
 	[ZC_PRIM_COPY_FROM_USER] = {"copy_from_user", 1,
 				    "pwrite's copy into cached pages of a memfd: (pwrite of n - pwrite of 0) / n",
 				    "cpu_model mitigations kernel_release"},
@@ -428,6 +436,36 @@ static void fault_around(char *out, size_t len)
 
 /* ---- the profile ---- */
 
+/* Evicts a file and reads it back in `chunk` reads: the folios the page cache then holds
+ * depend on the reads (large folios), and pread's speed on the folios. */
+static int cache_by(const struct zc_testdata *t, size_t chunk, unsigned char *buf)
+{
+	zc_evict_file(t->fd, t->bytes);
+	for (size_t off = 0; off < t->bytes; off += chunk) {
+		size_t n = t->bytes - off < chunk ? t->bytes - off : chunk;
+		if (pread(t->fd, buf, n, (off_t)off) != (ssize_t)n)
+			return -1;
+	}
+	return 0;
+}
+
+/* copy_to_user at 4 MiB from the test file cached by other reads than the default. */
+static void measure_folio_copies(struct zc_profile *pf, struct prim_ctx *c, const struct zc_testdata *td,
+				 double min_time, struct zc_interval pread0)
+{
+	static const struct {
+		enum zc_primitive p;
+		size_t chunk;
+	} ways[] = {{ZC_PRIM_COPY_TO_USER_READ4K, 4096}, {ZC_PRIM_COPY_TO_USER_READ4M, FAULT_MAP}};
+	int z = 2; /* the 4 MiB slot */
+	struct samples s;
+	c->rfd = c->fd;
+	c->size = FAULT_MAP;
+	for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++)
+		if (cache_by(td, ways[i].chunk, c->dst) == 0 && sample(c, run_pread, min_time, &s) == ZC_OK)
+			pf->rate[ways[i].p][z] = derived(s.ns, pread0, NULL, (double)FAULT_MAP);
+}
+
 static void *map_buffer(size_t n, size_t offset)
 {
 	return zc_buffer_alloc(n, offset);
@@ -588,16 +626,10 @@ int zc_profile_measure(struct zc_profile *pf, double min_time)
 	 * read in 128 KiB reads): pread's speed and a fault's reach depend on the folios. */
 	for (int i = 0; i < 3; i++) {
 		struct zc_testdata *t = i < 2 ? &small[i] : &td;
-		if (i < 2 && !have_small[i])
+		if ((i < 2 && !have_small[i]) || cache_by(t, 128 << 10, c.dst) == 0)
 			continue;
-		zc_evict_file(t->fd, t->bytes);
-		for (size_t off = 0; off < t->bytes; off += 128 << 10) {
-			size_t n = t->bytes - off < (128 << 10) ? t->bytes - off : 128 << 10;
-			if (pread(t->fd, c.dst, n, (off_t)off) != (ssize_t)n) {
-				snprintf(pf->error, sizeof pf->error, "cannot read %.200s", t->path);
-				goto out;
-			}
-		}
+		snprintf(pf->error, sizeof pf->error, "cannot read %.200s", t->path);
+		goto out;
 	}
 	c.rfd = c.fd;
 
@@ -620,6 +652,11 @@ int zc_profile_measure(struct zc_profile *pf, double min_time)
 	if (sample(&c, run_pread, min_time, &s) == ZC_OK)
 		pf->op[ZC_PRIM_PREAD_4KIB] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
 	measure_rates(pf, &c, min_time, pread0_file, pread0_big, pwrite0);
+	measure_folio_copies(pf, &c, &td, min_time, pread0_file);
+	if (cache_by(&td, 128 << 10, c.dst) != 0) { /* back to the default for the mappings */
+		snprintf(pf->error, sizeof pf->error, "cannot read %.200s", td.path);
+		goto out;
+	}
 	measure_mappings(pf, &c, min_time);
 	measure_round_trips(pf, min_time);
 
@@ -632,7 +669,7 @@ int zc_profile_measure(struct zc_profile *pf, double min_time)
 	rc = ZC_OK;
 out:
 	for (int p = 0; p < ZC_NPRIMS; p++)
-		if (!pf->why[p][0] && !isfinite(zc_prim_info[p].per_byte ? pf->rate[p][0].value : pf->op[p].value))
+		if (!pf->why[p][0] && !isfinite(zc_prim_info[p].per_byte ? pf->rate[p][2].value : pf->op[p].value))
 			unavailable(pf, (enum zc_primitive)p, pf->error[0] ? pf->error : "measurement failed");
 	if (c.big >= 0)
 		close(c.big);
@@ -656,6 +693,36 @@ out:
 }
 
 /* ---- use ---- */
+
+static void combine_one(struct zc_interval *a, const struct zc_interval *b, double *drift)
+{
+	*drift = NAN;
+	if (!isfinite(b->value))
+		return;
+	if (!isfinite(a->value)) {
+		*a = *b;
+		return;
+	}
+	*drift = b->value / a->value;
+	a->value = (a->value + b->value) / 2;
+	a->ci_low = fmin(a->ci_low, b->ci_low);
+	a->ci_high = fmax(a->ci_high, b->ci_high);
+}
+
+void zc_profile_combine(struct zc_profile *pf, const struct zc_profile *after)
+{
+	if (!after->measured)
+		return;
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		combine_one(&pf->op[p], &after->op[p], &pf->op_drift[p]);
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			combine_one(&pf->rate[p][z], &after->rate[p][z], &pf->rate_drift[p][z]);
+		if (pf->why[p][0] && !after->why[p][0])
+			pf->why[p][0] = 0;
+	}
+	pf->seconds += after->seconds;
+	pf->combined = 1;
+}
 
 double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size)
 {
@@ -708,6 +775,9 @@ json_t *zc_profile_json(const struct zc_profile *pf)
 					"its order-statistics interval (95%); derived ones subtract a base measured the "
 					"same way (machine/profile.c)"));
 	json_object_set_new(o, "samples", json_integer(ZC_PROFILE_SAMPLES));
+	json_object_set_new(o, "when", json_string(pf->combined ? "before and after the pairs: median = their mean, "
+								  "interval spans both, drift = after / before"
+								: "once"));
 	json_object_set_new(o, "seconds", zc_json_number(pf->seconds));
 	json_t *prims = json_object();
 	for (int p = 0; p < ZC_NPRIMS; p++) {
@@ -723,12 +793,14 @@ json_t *zc_profile_json(const struct zc_profile *pf)
 				json_t *v = zc_interval_json(pf->rate[p][z]);
 				double bps = pf->rate[p][z].value > 0 ? 1e9 / pf->rate[p][z].value : NAN;
 				json_object_set_new(v, "bytes_per_second", zc_json_number(bps));
+				json_object_set_new(v, "drift", pf->combined ? zc_json_number(pf->rate_drift[p][z]) : json_null());
 				json_object_set_new(sz, name, v);
 			}
 			json_object_set_new(e, "sizes", sz);
 		} else {
 			json_object_update(e, iv = zc_interval_json(pf->op[p]));
 			json_decref(iv);
+			json_object_set_new(e, "drift", pf->combined ? zc_json_number(pf->op_drift[p]) : json_null());
 		}
 		json_object_set_new(e, "unavailable", pf->why[p][0] ? json_string(pf->why[p]) : json_null());
 		json_object_set_new(prims, in->key, e);
@@ -799,6 +871,8 @@ void zc_profile_print(FILE *f, const struct zc_profile *pf)
 			const struct zc_interval *v = &pf->rate[p][z];
 			if (!isfinite(v->value) || v->value <= 0)
 				fprintf(f, " %16s", "-");
+			else if (!(v->ci_low > 0)) /* a difference too small for its base's noise */
+				fprintf(f, " %6.2f [%4.1f, inf]", 1 / v->value, 1 / v->ci_high);
 			else
 				fprintf(f, " %6.2f [%4.1f,%4.1f]", 1 / v->value, 1 / v->ci_high, 1 / v->ci_low);
 		}

@@ -51,6 +51,27 @@ static void test_cost_interpolates_in_log_size(void **st)
 	assert_int_equal(zc_prim_from_key("no_such_primitive"), -1);
 }
 
+static void test_profile_before_and_after_combine(void **st)
+{
+	(void)st;
+	struct zc_profile a, b;
+	flat_profile(&a);
+	flat_profile(&b);
+	a.op[ZC_PRIM_SYSCALL] = (struct zc_interval){100, 95, 110};
+	b.op[ZC_PRIM_SYSCALL] = (struct zc_interval){120, 118, 125};
+	a.rate[ZC_PRIM_MEMCPY][1] = (struct zc_interval){0.01, 0.009, 0.011};
+	b.op[ZC_PRIM_TCP_RTT] = (struct zc_interval){20000, 19000, 21000}; /* only after */
+	snprintf(a.why[ZC_PRIM_TCP_RTT], sizeof a.why[0], "loopback TCP failed");
+	zc_profile_combine(&a, &b);
+	assert_true(a.combined);
+	assert_true(fabs(a.op[ZC_PRIM_SYSCALL].value - 110) < 1e-12);
+	assert_true(a.op[ZC_PRIM_SYSCALL].ci_low == 95 && a.op[ZC_PRIM_SYSCALL].ci_high == 125);
+	assert_true(fabs(a.op_drift[ZC_PRIM_SYSCALL] - 1.2) < 1e-12);
+	/* Measured only before: kept, no drift. Only after: taken, and no longer unavailable. */
+	assert_true(fabs(a.rate[ZC_PRIM_MEMCPY][1].value - 0.01) < 1e-15 && isnan(a.rate_drift[ZC_PRIM_MEMCPY][1]));
+	assert_true(a.op[ZC_PRIM_TCP_RTT].value == 20000 && a.why[ZC_PRIM_TCP_RTT][0] == 0);
+}
+
 /* ---- the model of one pair ---- */
 
 static int nop_run(void *s, uint64_t n)
@@ -333,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_interpolates_in_log_size),
+		cmocka_unit_test(test_profile_before_and_after_combine),
 		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
 	};
