@@ -15,22 +15,26 @@
  *   64KiB_misaligned dst 3 bytes past a page boundary while src is page-aligned: on CPUs
  *                    whose memcpy uses `rep movsb` (FSRM) relative misalignment can cost
  *                    many times the aligned copy
+ *   4MiB_fresh_mmap  dst = a fresh anonymous 4 MiB mapping each iteration (what a runtime's
+ *                    large allocation gets): the copy pays a page fault per page, or per
+ *                    2 MiB with transparent huge pages, and the munmap
  *
  * verify: the destination after one fresh baseline iteration and the view's bytes both
  * hash to the source's hash.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "zcbench.h"
 
-enum mode { REUSED, FRESH, MISALIGNED };
+enum mode { REUSED, FRESH, MISALIGNED, FRESH_MAP };
 
 struct state {
 	enum mode mode;
 	size_t n, dst_off;
 	unsigned char *src, *dst; /* dst: reused/misaligned destination */
-	unsigned char *last;      /* fresh mode: the last iteration's copy, kept for verify */
+	unsigned char *last;      /* fresh modes: the last iteration's copy, kept for verify */
 	const unsigned char *view_p;
 	size_t view_n;
 };
@@ -56,12 +60,37 @@ static void teardown(void *st)
 	struct state *s = st;
 	zc_buffer_free(s->src, 0);
 	zc_buffer_free(s->dst, s->dst_off);
-	free(s->last);
+	if (s->mode == FRESH_MAP) {
+		if (s->last)
+			munmap(s->last, s->n);
+	} else {
+		free(s->last);
+	}
+}
+
+/* A fresh anonymous mapping per iteration, unmapped when the next one has its copy. */
+static int copy_fresh_map(struct state *s, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		unsigned char *q = mmap(NULL, s->n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (q == MAP_FAILED) {
+			zc_errorf("mmap(%zu) failed", s->n);
+			return ZC_ERROR;
+		}
+		memcpy(q, s->src, s->n);
+		zc_escape(q);
+		if (s->last)
+			munmap(s->last, s->n);
+		s->last = q;
+	}
+	return ZC_OK;
 }
 
 static int copy_run(void *st, uint64_t iters)
 {
 	struct state *s = st;
+	if (s->mode == FRESH_MAP)
+		return copy_fresh_map(s, iters);
 	if (s->mode != FRESH) {
 		for (uint64_t i = 0; i < iters; i++) {
 			memcpy(s->dst, s->src, s->n);
@@ -105,7 +134,7 @@ static int verify(void *st)
 	memset(s->dst, 0xa5, s->n); /* a copy that did not happen must not pass */
 	if (copy_run(s, 1) != ZC_OK)
 		return ZC_ERROR;
-	const unsigned char *copied = s->mode == FRESH ? s->last : s->dst;
+	const unsigned char *copied = s->mode == FRESH || s->mode == FRESH_MAP ? s->last : s->dst;
 	if (zc_hash(copied, s->n) != want) {
 		zc_errorf("baseline copy differs from the source");
 		return ZC_ERROR;
@@ -121,6 +150,7 @@ static const struct zc_param params[] = {
 	{"64KiB_reused", 64 * 1024, REUSED, "src and dst page-aligned, dst reused", 0},
 	{"64KiB_fresh", 64 * 1024, FRESH, "dst = malloc(64 KiB) each iteration (as Go's make+copy)", 0},
 	{"64KiB_misaligned", 64 * 1024, MISALIGNED, "src page-aligned, dst page+3 bytes", 0},
+	{"4MiB_fresh_mmap", 4 << 20, FRESH_MAP, "dst = a fresh anonymous 4 MiB mmap each iteration (page faults; THP)", 0},
 };
 
 /* Cost model: one memcpy of n bytes (to a destination 3 bytes past a page for the misaligned
@@ -129,6 +159,11 @@ static const struct zc_param params[] = {
 static void copy_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, p->arg == MISALIGNED ? ZC_PRIM_MEMCPY_UNALIGNED : ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
+	if (p->arg != FRESH_MAP)
+		return;
+	/* The fresh mapping: its mmap + munmap, and a fault per measured fault. */
+	zc_model_term(m, ZC_PRIM_MMAP_MUNMAP, ZC_PER_ITER, 1, 0);
+	zc_model_term(m, ZC_PRIM_FAULT_ANON, ZC_PER_FAULT, 1, 0);
 }
 
 static void slice_model(const struct zc_param *p, struct zc_model *m)

@@ -56,7 +56,7 @@ enum zc_primitive {
 	ZC_PRIM_FAULT_ANON,     /* a minor fault on fresh anonymous memory, per fault */
 	ZC_PRIM_FAULT_FILE,     /* a minor fault on a one-page mapping of a cached file */
 	ZC_PRIM_FAULT_AROUND_PAGE, /* each further page a file fault maps around it, per 4 KiB page */
-	ZC_PRIM_MMAP_MUNMAP,    /* mmap + munmap of a cached file, nothing touched */
+	ZC_PRIM_MMAP_MUNMAP,    /* mmap + munmap, nothing touched */
 	ZC_PRIM_POPULATE_PAGE,  /* mapping one 4 KiB page of a cached file (MAP_POPULATE), per page */
 	ZC_PRIM_TOUCH_PAGE,     /* the first access to a page already mapped, per 4 KiB page */
 	ZC_PRIM_PIPE_WAKEUP,    /* a one-byte round trip through two pipes, peer on another core */
