@@ -3,10 +3,12 @@
  *
  * Each side's model (model.c) is linear in its terms, so a side's predicted change between
  * two runs splits exactly into per-term changes (cost x count, new minus old). A ratio's
- * change in log space is the baseline's relative change minus the zero-copy side's; to
- * second order, d ln T = dT / mean(T). So the change of ln(ratio) splits into one
- * contribution per primitive plus what the models do not account for, and each share is
- * a contribution over the measured change. The settings a primitive depends on
+ * change in log space is the baseline's change of ln T minus the zero-copy side's, and
+ * ln(T1 / T0) = (T1 - T0) / L(T0, T1) exactly, L being the logarithmic mean (T1 - T0) /
+ * ln(T1 / T0) (the LMDI decomposition; an arithmetic mean would halve a 40x change). So
+ * the change of ln(ratio) splits into one contribution per primitive, term change / L,
+ * plus what the models do not account for, and each share is a contribution over the
+ * measured change. The settings a primitive depends on
  * (zc_prim_info[].settings) that differ between the runs are named beside it.
  */
 #include <jansson.h>
@@ -249,12 +251,13 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	if (!(ra > 0) || !(rb > 0) || collect(pa, 0, t, &n, TA) || collect(pb, 1, t, &n, TB))
 		return NULL;
 	double d = log(rb / ra), explained = 0;
+	double L[ZC_NSIDES];
+	for (int s = 0; s < ZC_NSIDES; s++)
+		L[s] = fabs(TB[s] - TA[s]) > 1e-12 * TA[s] ? (TB[s] - TA[s]) / log(TB[s] / TA[s]) : TA[s];
 	for (size_t i = 0; i < n; i++) {
 		t[i].contribution = 0;
-		for (int s = 0; s < ZC_NSIDES; s++) {
-			double mean = (TA[s] + TB[s]) / 2;
-			t[i].contribution += (s == ZC_BASELINE ? 1 : -1) * (t[i].ns[1][s] - t[i].ns[0][s]) / mean;
-		}
+		for (int s = 0; s < ZC_NSIDES; s++)
+			t[i].contribution += (s == ZC_BASELINE ? 1 : -1) * (t[i].ns[1][s] - t[i].ns[0][s]) / L[s];
 		explained += t[i].contribution;
 	}
 	json_t *o = json_object();
@@ -281,8 +284,8 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 					    "the change (%+.1f%%) is outside the models", (exp(d) - 1) * 100);
 	} else {
 		struct term_sum *w = &t[top];
-		/* Describe it on the side where it moved most. */
-		int s = fabs(w->ns[1][1] - w->ns[0][1]) > fabs(w->ns[1][0] - w->ns[0][0]) ? 1 : 0;
+		/* Describe it on the side where it moved the ratio most. */
+		int s = fabs((w->ns[1][1] - w->ns[0][1]) / L[1]) > fabs((w->ns[1][0] - w->ns[0][0]) / L[0]) ? 1 : 0;
 		char cost[160] = "", ops[160] = "", why[512];
 		if (strcmp(w->key, "loop_floor") == 0)
 			snprintf(cost, sizeof cost, "the loop floor");
