@@ -21,7 +21,7 @@ void zc_usage(FILE *f)
 	      "                      cache) run 4x as many\n"
 	      "  --min-time SECONDS  target time of one sample, each side calibrated on its own,\n"
 	      "                      0.0001..60 (default 0.025)\n"
-	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%%\n"
+	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%\n"
 	      "                      (default 5)\n"
 	      "  --alpha P           run-wide error rate of faster/slower verdicts (Holm), and\n"
 	      "                      1 - confidence of the intervals, 0.0001..0.5 (default 0.05)\n"

@@ -138,8 +138,11 @@ void zc_profile_size_name(size_t n, char *out, size_t len);
 
 /* ---- analysis/model.c ---- */
 #define ZC_MODEL_TERMS 10
-/* A model explains a ratio when the measured one is within this fraction of the prediction. */
+/* A model explains a ratio when the measured one is within this fraction of the prediction,
+ * and each side's time within ZC_MODEL_SIDE_TOLERANCE of its own: a ratio that agrees while
+ * both sides are far off is a coincidence, not an explanation. */
 #define ZC_MODEL_TOLERANCE 0.25
+#define ZC_MODEL_SIDE_TOLERANCE 0.5
 
 struct zc_model_term {
 	enum zc_primitive prim;
@@ -251,7 +254,7 @@ struct zc_pair_result {
 	/* The cost model (model.c): */
 	double predicted_ratio; /* predicted baseline / zerocopy time; NAN without a model */
 	double model_residual;  /* measured ratio / predicted - 1 */
-	int model_explained;    /* |model_residual| <= ZC_MODEL_TOLERANCE */
+	int model_explained;    /* |model_residual| and the sides' within their tolerances */
 	char model_note[320];
 };
 

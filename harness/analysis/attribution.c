@@ -75,11 +75,13 @@ static void value_text(const json_t *v, char *out, size_t len)
 
 static int differs(const json_t *a, const json_t *b)
 {
+	if ((!a || json_is_null(a)) && (!b || json_is_null(b)))
+		return 0; /* unknown in both runs: nothing to name */
 	if (json_is_number(a) && json_is_number(b)) {
 		double x = json_number_value(a), y = json_number_value(b);
 		return fabs(x - y) > 0.05 * fmax(fabs(x), fabs(y)); /* measured settings: 5% */
 	}
-	return !json_equal(a, b) && !(!a && json_is_null(b)) && !(json_is_null(a) && !b);
+	return !json_equal(a, b);
 }
 
 /* "key: A -> B; ..." for the settings of a primitive that differ between the runs. */

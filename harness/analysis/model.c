@@ -127,7 +127,9 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 		return;
 	}
 	r->model_residual = measured / r->predicted_ratio - 1;
-	r->model_explained = fabs(r->model_residual) <= ZC_MODEL_TOLERANCE;
+	int ratio_ok = fabs(r->model_residual) <= ZC_MODEL_TOLERANCE;
+	int sides_ok = fabs(b->residual) <= ZC_MODEL_SIDE_TOLERANCE && fabs(z->residual) <= ZC_MODEL_SIDE_TOLERANCE;
+	r->model_explained = ratio_ok && sides_ok;
 	/* The side further off its model is the one the model misses. */
 	int worse = fabs(z->residual) > fabs(b->residual) ? ZC_ZEROCOPY : ZC_BASELINE;
 	const struct zc_side_model *w = &r->side[worse].model;
@@ -136,6 +138,14 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 		snprintf(r->model_note, sizeof r->model_note,
 			 "explained: predicted %.3gx, measured %.3gx (%+.0f%%); sides %+.0f%% / %+.0f%% off their models",
 			 r->predicted_ratio, measured, r->model_residual * 100, b->residual * 100, z->residual * 100);
+	else if (ratio_ok)
+		snprintf(r->model_note, sizeof r->model_note,
+			 "not explained: the ratio agrees (predicted %.3gx, measured %.3gx, %+.0f%%) but the sides are "
+			 "%+.0f%% / %+.0f%% off their models (beyond %.0f%%): time the declared primitives do not account "
+			 "for%s%s%s",
+			 r->predicted_ratio, measured, r->model_residual * 100, b->residual * 100, z->residual * 100,
+			 ZC_MODEL_SIDE_TOLERANCE * 100, big ? " (the " : "", big ? zc_prim_info[big->prim].key : "",
+			 big ? " side's largest term)" : "");
 	else
 		snprintf(r->model_note, sizeof r->model_note,
 			 "not explained: predicted %.3gx, measured %.3gx (%+.0f%%, beyond %.0f%%); the %s side is "

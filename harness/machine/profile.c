@@ -665,6 +665,18 @@ int zc_profile_measure(struct zc_profile *pf, double min_time)
 	for (int i = 0; i < 2; i++)
 		if (have_small[i])
 			zc_folio_layout(small[i].fd, small[i].bytes, pf->folios[i], sizeof pf->folios[i]);
+	/* A derived cost at or below zero is a difference lost in its base's noise (a busy
+	 * machine): unresolved, not a number a model may use. */
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			if (zc_prim_info[p].per_byte && pf->rate[p][z].value <= 0)
+				pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
+		if (!zc_prim_info[p].per_byte && pf->op[p].value <= 0) {
+			snprintf(pf->why[p], sizeof pf->why[p], "unresolved: %.0f ns, within its base's noise",
+				 pf->op[p].value);
+			pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
+		}
+	}
 	pf->measured = 1;
 	rc = ZC_OK;
 out:

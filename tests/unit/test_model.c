@@ -163,6 +163,14 @@ static void test_model_predicts_and_says_when_it_cannot(void **st)
 	assert_non_null(strstr(r.model_note, "baseline side is +100% off its model"));
 	zc_pair_result_free(&r);
 
+	/* Both sides three times their models: the ratio agrees, but that explains nothing. */
+	fake(&r, 3 * pb, 3 * pz);
+	zc_analyse_run(&run);
+	assert_true(fabs(r.model_residual) < 0.02);
+	assert_false(r.model_explained);
+	assert_non_null(strstr(r.model_note, "not explained: the ratio agrees"));
+	zc_pair_result_free(&r);
+
 	/* No profile: no prediction, and why. */
 	run.profile.measured = 0;
 	snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
@@ -316,6 +324,9 @@ static void test_attribution_names_the_primitive_that_changed(void **st)
 	const char *text = json_string_value(json_object_get(pair, "explanation"));
 	assert_non_null(strstr(text, "syscall 160 -> 450 ns"));
 	assert_non_null(strstr(text, "meltdown"));
+	assert_non_null(strstr(text, "explains 95% of the change")); /* 5% is the runs' constant residual */
+	assert_null(strstr(text, "kernel_release")); /* unknown in both runs: not a difference */
+	assert_null(strstr(text, "cpu_model"));      /* the same in both */
 	json_decref(doc);
 
 	/* The other way round it still names the syscall (the ratio falls). */
