@@ -127,6 +127,21 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 		return;
 	}
 	r->model_residual = measured / r->predicted_ratio - 1;
+	/* A side at the loop floor measures the loop: the ratio is a bound, and only the other
+	 * side's time can be explained. */
+	int floor_side = r->bound && strcmp(r->bound, "lower") == 0   ? ZC_ZEROCOPY
+			 : r->bound && strcmp(r->bound, "upper") == 0 ? ZC_BASELINE
+								      : -1;
+	if (floor_side >= 0 && strcmp(r->bound, "none") != 0) {
+		const struct zc_side_model *o = &r->side[!floor_side].model;
+		r->model_explained = fabs(o->residual) <= ZC_MODEL_TOLERANCE;
+		snprintf(r->model_note, sizeof r->model_note,
+			 "%s: the %s side is at the loop floor, so the ratio (predicted %.3gx, measured %.3gx) is a "
+			 "bound; the %s side is %+.0f%% off its model",
+			 r->model_explained ? "explained" : "not explained", floor_side ? "zerocopy" : "baseline",
+			 r->predicted_ratio, measured, floor_side ? "baseline" : "zerocopy", o->residual * 100);
+		return;
+	}
 	int ratio_ok = fabs(r->model_residual) <= ZC_MODEL_TOLERANCE;
 	int sides_ok = fabs(b->residual) <= ZC_MODEL_SIDE_TOLERANCE && fabs(z->residual) <= ZC_MODEL_SIDE_TOLERANCE;
 	r->model_explained = ratio_ok && sides_ok;
