@@ -107,9 +107,10 @@ per_iter() { # per_iter <pair>/<side>/<param>: median counted syscalls per itera
   "$ZCBENCH" --min-time 0.5 --rounds 8 --format none --out "$out" \
     --filter '^write_vs_vmsplice/(64KiB|1MiB)$' 2>"$BATS_TEST_TMPDIR/err" &
   pid=$!
-  # Wait for the first pair's peer, then kill it.
-  for _ in $(seq 100); do
-    kids=$(pgrep -P "$pid" || true)
+  # Wait for the first pair's peer (not the machine profile's round-trip children, which
+  # come and go before it), then kill it.
+  for _ in $(seq 300); do
+    kids=$(grep -q '^\[1/2\]' "$BATS_TEST_TMPDIR/err" && pgrep -P "$pid" || true)
     [[ -n $kids ]] && break
     sleep 0.1
   done
