@@ -280,7 +280,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	}
 	json_object_set_new(o, "contributions", cs);
 	json_object_set_new(o, "unexplained_share", zc_json_number(fabs(d) > 1e-12 ? (d - explained) / d : NAN));
-	char text[768];
+	char text[1536];
 	if (top < 0) {
 		snprintf(text, sizeof text, "no primitive of the models moves the ratio in the direction it moved; "
 					    "the change (%+.1f%%) is outside the models", (exp(d) - 1) * 100);

@@ -255,6 +255,8 @@ static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), do
 {
 	struct prim_fn f = {fn, c};
 	uint64_t iters;
+	if (zc_interrupted()) /* Ctrl-C: the run stops, the profile with it */
+		return ZC_ERROR;
 	if (zc_calibrate(min_time, timed_fn, &f, 0, &iters) != ZC_OK)
 		return ZC_ERROR;
 	for (int k = 0; k < ZC_PROFILE_SAMPLES; k++) {
