@@ -124,8 +124,9 @@ struct zc_profile {
 	double op_drift[ZC_NPRIMS], rate_drift[ZC_NPRIMS][ZC_PROFILE_NSIZES];
 };
 
-/* Measures every primitive on the calling (pinned) thread; samples last ~min_time. */
-int zc_profile_measure(struct zc_profile *pf, double min_time);
+/* Measures every primitive on the calling (pinned) thread; samples last ~min_time; the
+ * per-byte ones up to `largest` bytes (at least 4 MiB; 0: every size). */
+int zc_profile_measure(struct zc_profile *pf, double min_time, size_t largest);
 /* Folds a second measurement (after the pairs) into pf: a run's machine changes while it
  * runs (a shared host), and the pairs ran between the two. */
 void zc_profile_combine(struct zc_profile *pf, const struct zc_profile *after);

@@ -127,7 +127,7 @@ static int machine_profile(const struct zc_options *o)
 	run.equivalence = o->equivalence;
 	struct zc_run_config cfg = {.rounds = o->rounds, .min_time = o->min_time, .cpu = cpu};
 	run.loop_floor_ns = zc_loop_floor_ns(&cfg);
-	int rc = zc_profile_measure(&run.profile, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME);
+	int rc = zc_profile_measure(&run.profile, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME, 0);
 	zc_profile_print(stdout, &run.profile);
 	if (rc != ZC_OK) {
 		fprintf(stderr, "zcbench: machine profile: %s\n", run.profile.error);
@@ -252,7 +252,9 @@ int main(int argc, char **argv)
 	run.sys_overhead_ns = cfg.sys_overhead_ns = zc_sys_overhead();
 	if (!o.no_profile) {
 		fprintf(stderr, "[profile] the machine's primitive costs\n");
-		zc_profile_measure(&run.profile, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME);
+		/* A --quick run (CI-sized) measures it once and stops at 4 MiB. */
+		zc_profile_measure(&run.profile, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME,
+				   o.quick ? 4u << 20 : 0);
 	} else {
 		snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
 	}
@@ -291,10 +293,10 @@ int main(int argc, char **argv)
 		}
 	}
 	/* The profile again: the machine may have changed while the pairs ran. */
-	if (!o.no_profile && run.profile.measured && !zc_interrupted()) {
+	if (!o.no_profile && !o.quick && run.profile.measured && !zc_interrupted()) {
 		static struct zc_profile after;
 		fprintf(stderr, "[profile] again, after the pairs\n");
-		if (zc_profile_measure(&after, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME) == ZC_OK)
+		if (zc_profile_measure(&after, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME, 0) == ZC_OK)
 			zc_profile_combine(&run.profile, &after);
 	}
 	/* Verdicts need every pair's p-value (run-wide error control): the table comes last. */

@@ -580,7 +580,7 @@ static void measure_round_trips(struct zc_profile *pf, double min_time)
 		unavailable(pf, ZC_PRIM_TCP_RTT, "loopback TCP failed");
 }
 
-int zc_profile_measure(struct zc_profile *pf, double min_time)
+int zc_profile_measure(struct zc_profile *pf, double min_time, size_t largest)
 {
 	memset(pf, 0, sizeof *pf);
 	for (int p = 0; p < ZC_NPRIMS; p++) {
@@ -596,7 +596,10 @@ int zc_profile_measure(struct zc_profile *pf, double min_time)
 	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
 	pf->llc_bytes = llc > 0 ? llc : 0;
 	/* The largest size needs three buffers and a memfd of it; smaller when memory is short. */
-	pf->max_size = zc_profile_sizes[ZC_PROFILE_NSIZES - 1];
+	pf->max_size = largest && largest < zc_profile_sizes[ZC_PROFILE_NSIZES - 1] ? largest
+										  : zc_profile_sizes[ZC_PROFILE_NSIZES - 1];
+	if (pf->max_size < FAULT_MAP)
+		pf->max_size = FAULT_MAP;
 	while (pf->max_size > FAULT_MAP && zc_mem_available() < 8 * pf->max_size)
 		pf->max_size /= 4;
 
