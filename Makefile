@@ -111,11 +111,16 @@ valgrind: all $(UNIT_BIN)
 	  2>$(BUILD)/valgrind-zcbench.log || { cat $(BUILD)/valgrind-zcbench.log; exit 1; }
 	@grep -c '^\[' $(BUILD)/valgrind-zcbench.log | sed 's/^/   pair params run clean under memcheck: /'
 
+# zcbench profile's fixture: static, so that no loader IO comes before its own.
+$(BUILD)/tests/io_fixture: tests/fixtures/io_fixture.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 $(WARN) -static $< -o $@
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-bats: all
-	ZCBENCH=$(abspath $(BUILD)/zcbench) bats tests/bats
+bats: all $(BUILD)/tests/io_fixture
+	ZCBENCH=$(abspath $(BUILD)/zcbench) IO_FIXTURE=$(abspath $(BUILD)/tests/io_fixture) bats tests/bats
 
 # The same tests against an address/undefined-behaviour sanitizer build.
 asan:

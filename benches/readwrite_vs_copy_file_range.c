@@ -204,6 +204,7 @@ static void cfr_model(const struct zc_param *p, struct zc_model *m)
 static const struct zc_pair readwrite_vs_copy_file_range = {
 	.name = "readwrite_vs_copy_file_range",
 	.summary = "file -> file: pread + pwrite through a buffer vs copy_file_range",
+	.replaces = "in:file out:file",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

@@ -163,6 +163,7 @@ static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 static const struct zc_pair readwrite_vs_sendfile = {
 	.name = "readwrite_vs_sendfile",
 	.summary = "file -> socket: pread + write through a buffer vs sendfile",
+	.replaces = "in:file out:tcp|unix",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

@@ -235,6 +235,7 @@ static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
 static const struct zc_pair recv_vs_tcp_zerocopy_receive = {
 	.name = "recv_vs_tcp_zerocopy_receive",
 	.summary = "TCP socket -> memory: recv into a buffer vs TCP_ZEROCOPY_RECEIVE mapping the pages (loopback cannot map)",
+	.replaces = "in:tcp",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

@@ -210,6 +210,7 @@ static void splice_model(const struct zc_param *p, struct zc_model *m)
 static const struct zc_pair recvsend_vs_splice = {
 	.name = "recvsend_vs_splice",
 	.summary = "proxy socket A -> socket B: recv + send through a buffer vs splice through a pipe",
+	.replaces = "in:tcp|unix out:tcp|unix",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

@@ -197,6 +197,7 @@ static const struct zc_param params[] = {
 static const struct zc_pair send_vs_io_uring_send_zc = {
 	.name = "send_vs_io_uring_send_zc",
 	.summary = "buffer -> TCP socket: send vs io_uring SEND_ZC (plain and registered buffers; loopback copies anyway)",
+	.replaces = "out:tcp",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

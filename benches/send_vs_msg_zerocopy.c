@@ -211,6 +211,7 @@ static const struct zc_param params[] = {
 static const struct zc_pair send_vs_msg_zerocopy = {
 	.name = "send_vs_msg_zerocopy",
 	.summary = "buffer -> TCP socket: send vs send(MSG_ZEROCOPY) with completions (loopback copies anyway)",
+	.replaces = "out:tcp",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

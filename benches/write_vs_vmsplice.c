@@ -110,6 +110,7 @@ static void vmsplice_model(const struct zc_param *p, struct zc_model *m)
 static const struct zc_pair write_vs_vmsplice = {
 	.name = "write_vs_vmsplice",
 	.summary = "user buffer -> pipe: write (copy) vs vmsplice (page references)",
+	.replaces = "out:pipe",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,
 	.nparams = sizeof params / sizeof params[0],

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "trace.h"
 
 static int selected(const struct zc_options *o, regex_t *re, const struct zc_pair *p,
 		    const struct zc_param *q)
@@ -31,6 +32,8 @@ static void list_pairs(void)
 		       p->flags & ZC_PAIR_STREAM ? " [stream]" : "", p->summary);
 		printf("  baseline: %s (copies/iter %g)\n", p->side[0].desc, p->side[0].copies_per_iter);
 		printf("  zerocopy: %s (copies/iter %g)\n", p->side[1].desc, p->side[1].copies_per_iter);
+		if (p->replaces)
+			printf("  replaces: %s\n", p->replaces);
 		for (size_t k = 0; k < p->nparams; k++)
 			printf("  %s/%s%s  %s\n", p->name, p->params[k].name,
 			       p->params[k].flags & ZC_PARAM_SWEEP ? " [sweep]" : "",
@@ -158,6 +161,8 @@ int main(int argc, char **argv)
 {
 	struct zc_options o;
 	char err[512];
+	if (argc > 1 && !strcmp(argv[1], "profile"))
+		return zc_ioprof_main(argc - 1, argv + 1);
 	if (zc_parse_args(argc, argv, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
 		return 2;

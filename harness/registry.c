@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "trace.h"
 
 #define ZC_MAX_PAIRS 128
 
@@ -50,6 +51,12 @@ int zc_pair_check(const struct zc_pair *p, char *why, size_t whylen)
 				 p->name, s);
 			return -1;
 		}
+	if (p->replaces && zc_replaces_check(p->replaces, why, whylen) != 0) {
+		char inner[200];
+		snprintf(inner, sizeof inner, "%s", why);
+		snprintf(why, whylen, "pair %s: replaces: %s", p->name, inner);
+		return -1;
+	}
 	if (!p->verify) {
 		snprintf(why, whylen, "pair %s: verify is required", p->name);
 		return -1;

@@ -129,6 +129,16 @@ struct zc_pair {
 	struct zc_side side[ZC_NSIDES];
 	int (*verify)(void *state);
 	void (*teardown)(void *state);
+	/*
+	 * Optional: the IO the baseline side is, for zcbench profile's suggestions. Terms
+	 * "DIR:KIND[|KIND...]" separated by spaces, DIR "in" (copied from a descriptor into a
+	 * user buffer: read, recv, ...) or "out" (copied out of one: write, send, ...), KIND
+	 * file, tcp, udp, unix or pipe. A profiled program whose copied paths show every term
+	 * is pointed at this pair's measured ratio, e.g. "in:file out:tcp|unix" for read +
+	 * write of a file to a socket. A param whose name contains a kind (e.g. "tcp_64KiB")
+	 * is taken as that kind's; among them, the nearest in bytes per call is shown.
+	 */
+	const char *replaces;
 };
 
 /* Registration: one line at the end of a pair's file. */

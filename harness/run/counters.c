@@ -1,6 +1,7 @@
 /* counters.c - see counters.h. */
 #define _GNU_SOURCE
 #include "counters.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,52 +25,6 @@ const char *const zc_counter_event[ZC_NCOUNTERS] = {
 static long perf_open(struct perf_event_attr *a, int group)
 {
 	return syscall(SYS_perf_event_open, a, 0 /* this thread */, -1 /* any cpu */, group, 0);
-}
-
-static long read_id(const char *root, const char *event)
-{
-	char path[256];
-	snprintf(path, sizeof path, "%s/events/%s/id", root, event);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	long id = -1;
-	if (fscanf(f, "%ld", &id) != 1)
-		id = -1;
-	fclose(f);
-	return id;
-}
-
-/*
- * The tracepoint id lives in tracefs, mounted at one of two places. Many machines boot
- * without it mounted; root can mount it, and the syscall counts are the evidence this
- * tool exists for, so it does (once per process, and says so).
- */
-static long tracepoint_id(struct zc_counters *c, const char *event, char *why, size_t whylen)
-{
-	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
-	static int mounted_by_us;
-	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
-		long id = read_id(roots[i], event);
-		if (id >= 0) {
-			snprintf(c->tracefs, sizeof c->tracefs, "%s%s", roots[i],
-				 mounted_by_us && i == 0 ? " (mounted by zcbench: it was not mounted)" : "");
-			return id;
-		}
-	}
-	if (geteuid() == 0 && !mounted_by_us) {
-		if (mount("nodev", roots[0], "tracefs", 0, NULL) == 0) {
-			mounted_by_us = 1;
-			return tracepoint_id(c, event, why, whylen);
-		}
-		snprintf(why, whylen, "tracefs not mounted and mounting it failed (%s): run 'mount -t tracefs nodev /sys/kernel/tracing'",
-			 strerror(errno));
-	} else {
-		snprintf(why, whylen, "tracefs not readable (no events/%s/id under /sys/kernel/tracing): as root run 'mount -t tracefs nodev /sys/kernel/tracing', or run zcbench as root",
-			 event);
-	}
-	snprintf(c->tracefs, sizeof c->tracefs, "unavailable: %s", why);
-	return -1;
 }
 
 /*
@@ -127,8 +81,8 @@ void zc_counters_open(struct zc_counters *c)
 		c->fd[i] = -1;
 	c->leader[0] = c->leader[1] = -1;
 
-	long tp = tracepoint_id(c, "raw_syscalls/sys_enter", c->reason[ZC_CNT_SYSCALLS],
-				sizeof c->reason[ZC_CNT_SYSCALLS]);
+	long tp = zc_tracepoint_id("raw_syscalls/sys_enter", c->tracefs, sizeof c->tracefs,
+				   c->reason[ZC_CNT_SYSCALLS], sizeof c->reason[ZC_CNT_SYSCALLS]);
 	if (tp >= 0)
 		open_one(c, ZC_CNT_SYSCALLS, PERF_TYPE_TRACEPOINT, (uint64_t)tp, -1);
 	open_one(c, ZC_CNT_PAGE_FAULTS, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1);

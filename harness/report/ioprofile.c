@@ -1,0 +1,305 @@
+/* ioprofile.c - zcbench profile's JSON document, and the table printed from it. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "stats.h"
+#include "trace.h"
+
+#define ZC_IOPROF_SCHEMA 1
+
+static json_t *sizes_json(const struct zc_io_path *q)
+{
+	json_t *s = json_object(), *hist = json_array(), *common = json_array();
+	int exact;
+	uint64_t ok = q->calls - q->errors;
+	json_object_set_new(s, "min", ok ? json_integer((json_int_t)q->min) : json_null());
+	json_object_set_new(s, "median", ok ? json_integer((json_int_t)zc_io_path_quantile(q, 0.5, &exact)) : json_null());
+	json_object_set_new(s, "p90", ok ? json_integer((json_int_t)zc_io_path_quantile(q, 0.9, &exact)) : json_null());
+	json_object_set_new(s, "max", ok ? json_integer((json_int_t)q->max) : json_null());
+	json_object_set_new(s, "mean", ok ? json_real((double)q->bytes / (double)ok) : json_null());
+	json_object_set_new(s, "quantiles_exact", json_boolean(exact));
+	for (unsigned b = 0; b < ZC_SIZE_BUCKETS; b++) {
+		if (!q->hist[b])
+			continue;
+		json_t *h = json_object();
+		json_object_set_new(h, "from", json_integer(b ? (json_int_t)1 << (b - 1) : 0));
+		json_object_set_new(h, "to", json_integer(b ? ((json_int_t)1 << b) - 1 : 0));
+		json_object_set_new(h, "calls", json_integer((json_int_t)q->hist[b]));
+		json_array_append_new(hist, h);
+	}
+	for (size_t i = 0; i < q->ncommon; i++) {
+		json_t *c = json_object();
+		json_object_set_new(c, "bytes", json_integer((json_int_t)q->common_bytes[i]));
+		json_object_set_new(c, "calls", json_integer((json_int_t)q->common_calls[i]));
+		json_array_append_new(common, c);
+	}
+	json_object_set_new(s, "histogram", hist);
+	json_object_set_new(s, "common", common);
+	json_object_set_new(s, "other_calls", json_integer((json_int_t)q->uncommon_calls));
+	return s;
+}
+
+static const char *dir_name(enum zc_io_dir d)
+{
+	static const char *const n[] = {"none", "in", "out", "move", "map", "ring"};
+	return n[d];
+}
+
+static json_t *path_json(const struct zc_io_path *q)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "syscall", json_string(q->sys->name));
+	json_object_set_new(j, "fd_kind", json_string(zc_fd_kind_name[q->kind]));
+	json_object_set_new(j, "fs", q->kind == ZC_FD_FILE ? json_string(q->fs) : json_null());
+	int move_from = q->sys->dir == ZC_DIR_MOVE && q->sys->from_arg >= 0;
+	json_object_set_new(j, "from_kind", move_from ? json_string(zc_fd_kind_name[q->from_kind]) : json_null());
+	json_object_set_new(j, "from_fs", move_from && q->from_kind == ZC_FD_FILE ? json_string(q->from_fs) : json_null());
+	json_object_set_new(j, "direction", json_string(dir_name(q->sys->dir)));
+	json_object_set_new(j, "copied", json_boolean(zc_io_path_copied(q)));
+	json_object_set_new(j, "msg_zerocopy", json_boolean(q->zerocopy_flag));
+	json_object_set_new(j, "calls", json_integer((json_int_t)q->calls));
+	json_object_set_new(j, "errors", json_integer((json_int_t)q->errors));
+	json_object_set_new(j, "bytes", q->sys->dir == ZC_DIR_RING ? json_null() : json_integer((json_int_t)q->bytes));
+	json_object_set_new(j, "bytes_per_call", sizes_json(q));
+	json_object_set_new(j, "time_s", json_real((double)q->time_ns * 1e-9));
+	json_object_set_new(j, "unresolved_calls", json_integer((json_int_t)q->unresolved));
+	return j;
+}
+
+static int by_bytes_desc(const void *a, const void *b)
+{
+	const struct zc_io_path *x = *(const struct zc_io_path *const *)a, *y = *(const struct zc_io_path *const *)b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->calls > y->calls ? -1 : x->calls < y->calls;
+}
+
+static json_t *overhead_json(const struct zc_ioprof_run *r)
+{
+	if (!r->overhead_reps)
+		return json_null();
+	size_t n = (size_t)r->overhead_reps;
+	json_t *o = json_object(), *u = json_array(), *t = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(u, json_real(r->untraced_wall_s[i]));
+		json_array_append_new(t, json_real(r->traced_wall_s[i]));
+	}
+	double mu = zc_median(r->untraced_wall_s, n), mt = zc_median(r->traced_wall_s, n);
+	double cu = zc_median(r->untraced_cpu_s, n), ct = zc_median(r->traced_cpu_s, n);
+	json_object_set_new(o, "reps", json_integer((json_int_t)n));
+	json_object_set_new(o, "order", json_string("ABBA: untraced, traced, traced, untraced, ..."));
+	json_object_set_new(o, "untraced_wall_s", u);
+	json_object_set_new(o, "traced_wall_s", t);
+	json_object_set_new(o, "untraced_wall_median_s", json_real(mu));
+	json_object_set_new(o, "traced_wall_median_s", json_real(mt));
+	json_object_set_new(o, "wall_ratio", mu > 0 ? json_real(mt / mu) : json_null());
+	json_object_set_new(o, "untraced_cpu_median_s", json_real(cu));
+	json_object_set_new(o, "traced_cpu_median_s", json_real(ct));
+	json_object_set_new(o, "cpu_ratio", cu > 0 ? json_real(ct / cu) : json_null());
+	return o;
+}
+
+json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run, json_t *suggestions,
+		       json_t *context)
+{
+	json_t *doc = json_object(), *paths = json_array();
+	const struct zc_io_path **order = calloc(p->npaths + 1, sizeof *order);
+	uint64_t copied_in = 0, copied_out = 0, moved = 0, zc_sends = 0, io_calls = 0, io_ns = 0, unresolved = 0;
+	for (size_t i = 0; i < p->npaths; i++) {
+		const struct zc_io_path *q = &p->paths[i];
+		if (order)
+			order[i] = q;
+		io_calls += q->calls;
+		io_ns += q->time_ns;
+		unresolved += q->unresolved;
+		if (zc_io_path_copied(q))
+			*(q->sys->dir == ZC_DIR_IN ? &copied_in : &copied_out) += q->bytes;
+		else if (q->zerocopy_flag)
+			zc_sends += q->bytes;
+		else if (q->sys->dir == ZC_DIR_MOVE)
+			moved += q->bytes;
+	}
+	if (order) {
+		qsort(order, p->npaths, sizeof *order, by_bytes_desc);
+		for (size_t i = 0; i < p->npaths; i++)
+			json_array_append_new(paths, path_json(order[i]));
+	}
+	free(order);
+
+	json_object_set_new(doc, "kind", json_string("zcbench-io-profile"));
+	json_object_set_new(doc, "schema_version", json_integer(ZC_IOPROF_SCHEMA));
+	json_object_set_new(doc, "context", context);
+	json_object_set_new(doc, "command", json_string(run->command));
+	json_object_set_new(doc, "pid", json_integer(run->pid));
+	json_object_set_new(doc, "attached", json_boolean(run->attached));
+	json_object_set_new(doc, "exit_status", run->attached ? json_null() : json_integer(run->exit_status));
+	json_object_set_new(doc, "interrupted", json_boolean(run->interrupted));
+	json_object_set_new(doc, "wall_s", json_real(run->wall_s));
+	json_object_set_new(doc, "cpu_user_s", run->attached ? json_null() : json_real(run->user_s));
+	json_object_set_new(doc, "cpu_system_s", run->attached ? json_null() : json_real(run->system_s));
+	json_object_set_new(doc, "processes", json_integer((json_int_t)p->processes));
+	json_object_set_new(doc, "threads_started", json_integer((json_int_t)p->threads));
+	json_object_set_new(doc, "paths", paths);
+
+	json_t *tot = json_object();
+	json_object_set_new(tot, "copied_bytes", json_integer((json_int_t)(copied_in + copied_out)));
+	json_object_set_new(tot, "copied_in_bytes", json_integer((json_int_t)copied_in));
+	json_object_set_new(tot, "copied_out_bytes", json_integer((json_int_t)copied_out));
+	json_object_set_new(tot, "moved_without_copy_bytes", json_integer((json_int_t)moved));
+	json_object_set_new(tot, "msg_zerocopy_bytes", json_integer((json_int_t)zc_sends));
+	json_object_set_new(tot, "io_calls", json_integer((json_int_t)io_calls));
+	json_object_set_new(tot, "io_time_s", json_real((double)io_ns * 1e-9));
+	json_object_set_new(tot, "syscalls", json_integer((json_int_t)run->counts.syscalls));
+	json_object_set_new(tot, "context_switches", json_integer((json_int_t)run->counts.ctx_switches));
+	json_object_set_new(doc, "totals", tot);
+
+	json_t *f = json_object();
+	json_object_set_new(f, "total", json_integer((json_int_t)run->counts.faults));
+	json_object_set_new(f, "major", json_integer((json_int_t)run->counts.faults_major));
+	json_object_set_new(f, "file", json_integer((json_int_t)p->faults_file));
+	json_object_set_new(f, "anon", json_integer((json_int_t)p->faults_anon));
+	json_object_set_new(f, "unknown", json_integer((json_int_t)p->faults_unknown));
+	json_object_set_new(f, "in_kernel", json_integer((json_int_t)p->faults_in_kernel));
+	json_object_set_new(doc, "page_faults", f);
+
+	json_t *m = json_object();
+	json_object_set_new(m, "file_mmaps", json_integer((json_int_t)p->mmaps_file));
+	json_object_set_new(m, "file_bytes", json_integer((json_int_t)p->mapped_file_bytes));
+	json_object_set_new(m, "anon_mmaps", json_integer((json_int_t)p->mmaps_anon));
+	json_object_set_new(m, "anon_bytes", json_integer((json_int_t)p->mapped_anon_bytes));
+	json_object_set_new(doc, "mappings", m);
+
+	json_t *t = json_object();
+	json_object_set_new(t, "mechanism",
+			    json_string("perf_event_open: raw_syscalls:sys_enter/sys_exit (filtered to the IO syscalls) and "
+					"exceptions:page_fault_user/kernel, raw samples, inherited by children; counters for "
+					"all syscalls, context switches and faults"));
+	json_object_set_new(t, "tracefs", json_string(run->counts.tracefs));
+	json_object_set_new(t, "events", json_integer((json_int_t)run->counts.samples));
+	json_object_set_new(t, "lost_events", json_integer((json_int_t)run->counts.lost));
+	json_object_set_new(t, "buffer_bytes_per_cpu", json_integer((json_int_t)run->counts.buffer_bytes));
+	json_object_set_new(t, "cpus", json_integer(run->counts.ncpus));
+	json_object_set_new(t, "unmatched_exits", json_integer((json_int_t)p->unmatched_exits));
+	json_object_set_new(t, "unresolved_calls", json_integer((json_int_t)unresolved));
+	json_object_set_new(t, "tracer_cpu_s", json_real(run->tracer_cpu_s));
+	json_object_set_new(doc, "tracing", t);
+	json_object_set_new(doc, "overhead", overhead_json(run));
+	json_object_set_new(doc, "suggestions", suggestions ? suggestions : json_array());
+	return doc;
+}
+
+/* ---- the table ---- */
+static void human(double v, const char *unit, char *out, size_t len)
+{
+	const char *p[] = {"", "K", "M", "G", "T"};
+	int i = 0;
+	while (fabs(v) >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(out, len, i ? "%.2f %s%s" : "%.0f %s%s", v, p[i], unit);
+}
+
+static void size_text(json_t *v, char *out, size_t len)
+{
+	if (!json_is_integer(v)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	json_int_t n = json_integer_value(v);
+	if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, len, n >= (1 << 20) && n % (1 << 20) == 0 ? "%lldM" : "%lldK",
+			 (long long)(n >= (1 << 20) && n % (1 << 20) == 0 ? n >> 20 : n >> 10));
+	else
+		snprintf(out, len, "%lld", (long long)n);
+}
+
+static json_int_t num(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+void zc_ioprof_print(FILE *f, json_t *doc)
+{
+	char a[32], b[32], c[32], d[32];
+	json_t *tot = json_object_get(doc, "totals"), *pf = json_object_get(doc, "page_faults");
+	json_t *tr = json_object_get(doc, "tracing"), *mp = json_object_get(doc, "mappings");
+	fprintf(f, "\nzcbench profile: %s", json_string_value(json_object_get(doc, "command")));
+	if (json_is_integer(json_object_get(doc, "exit_status")))
+		fprintf(f, " (exit %lld", (long long)num(doc, "exit_status"));
+	else
+		fprintf(f, " (attached");
+	fprintf(f, ", %.3f s, %lld processes%s)\n", json_real_value(json_object_get(doc, "wall_s")),
+		(long long)num(doc, "processes"), json_is_true(json_object_get(doc, "interrupted")) ? ", stopped early" : "");
+	fprintf(f, "%-16s %-24s %10s %12s  %-27s %9s\n", "syscall", "fd kind", "calls", "bytes",
+		"bytes/call min med p90 max", "time");
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(doc, "paths"), i, p) {
+		char kind[64];
+		const char *fs = json_string_value(json_object_get(p, "fs"));
+		const char *from = json_string_value(json_object_get(p, "from_kind"));
+		const char *from_fs = json_string_value(json_object_get(p, "from_fs"));
+		snprintf(kind, sizeof kind, "%s%s%s%s%s%s%s", from ? from : "", from_fs ? "(" : "", from_fs ? from_fs : "",
+			 from_fs ? ")" : "", from ? "->" : "", json_string_value(json_object_get(p, "fd_kind")),
+			 json_is_true(json_object_get(p, "msg_zerocopy")) ? "+zc" : "");
+		if (fs) {
+			size_t n = strlen(kind);
+			snprintf(kind + n, sizeof kind - n, "(%s)", fs);
+		}
+		json_t *s = json_object_get(p, "bytes_per_call");
+		size_text(json_object_get(s, "min"), a, sizeof a);
+		size_text(json_object_get(s, "median"), b, sizeof b);
+		size_text(json_object_get(s, "p90"), c, sizeof c);
+		size_text(json_object_get(s, "max"), d, sizeof d);
+		char bytes[32], sizes[160];
+		if (json_is_integer(json_object_get(p, "bytes")))
+			human((double)num(p, "bytes"), "B", bytes, sizeof bytes);
+		else
+			snprintf(bytes, sizeof bytes, "(ops)");
+		snprintf(sizes, sizeof sizes, "%s %s %s %s%s", a, b, c, d,
+			 json_is_true(json_object_get(s, "quantiles_exact")) ? "" : " ~");
+		fprintf(f, "%-16s %-24s %10lld %12s  %-27s %8.3fs%s\n", json_string_value(json_object_get(p, "syscall")), kind,
+			(long long)num(p, "calls"), bytes, sizes, json_real_value(json_object_get(p, "time_s")),
+			num(p, "errors") ? " (errors)" : "");
+	}
+	human((double)num(tot, "copied_bytes"), "B", a, sizeof a);
+	human((double)num(tot, "copied_in_bytes"), "B", b, sizeof b);
+	human((double)num(tot, "copied_out_bytes"), "B", c, sizeof c);
+	human((double)num(tot, "moved_without_copy_bytes"), "B", d, sizeof d);
+	fprintf(f, "copied between user and kernel memory: %s (in %s, out %s); moved without a user copy: %s", a, b, c, d);
+	if (num(tot, "msg_zerocopy_bytes")) {
+		human((double)num(tot, "msg_zerocopy_bytes"), "B", a, sizeof a);
+		fprintf(f, "; sent with MSG_ZEROCOPY: %s", a);
+	}
+	fprintf(f, "\nsyscalls: %lld (IO %lld, %.3f s in them); context switches: %lld\n", (long long)num(tot, "syscalls"),
+		(long long)num(tot, "io_calls"), json_real_value(json_object_get(tot, "io_time_s")),
+		(long long)num(tot, "context_switches"));
+	human((double)num(mp, "file_bytes"), "B", a, sizeof a);
+	fprintf(f, "page faults: %lld (file-backed %lld, anonymous %lld, unknown %lld; taken in the kernel %lld; major %lld); files mapped: %s in %lld mmaps\n",
+		(long long)num(pf, "total"), (long long)num(pf, "file"), (long long)num(pf, "anon"),
+		(long long)num(pf, "unknown"), (long long)num(pf, "in_kernel"), (long long)num(pf, "major"), a,
+		(long long)num(mp, "file_mmaps"));
+	fprintf(f, "tracing: %lld events, %lld lost%s; %lld calls of descriptors closed before they were resolved; tracer CPU %.3f s\n",
+		(long long)num(tr, "events"), (long long)num(tr, "lost_events"),
+		num(tr, "lost_events") ? " (buffers full: raise --buffer-kib; counts are short)" : "",
+		(long long)num(tr, "unresolved_calls"), json_real_value(json_object_get(tr, "tracer_cpu_s")));
+	json_t *o = json_object_get(doc, "overhead");
+	if (json_is_object(o))
+		fprintf(f, "overhead: wall %.3f s traced vs %.3f s untraced (x%.3f), CPU x%.3f, medians of %lld each (ABBA)\n",
+			json_real_value(json_object_get(o, "traced_wall_median_s")),
+			json_real_value(json_object_get(o, "untraced_wall_median_s")),
+			json_number_value(json_object_get(o, "wall_ratio")), json_number_value(json_object_get(o, "cpu_ratio")),
+			(long long)num(o, "reps"));
+	json_t *s;
+	json_array_foreach(json_object_get(doc, "suggestions"), i, s) {
+		fprintf(f, "suggestion: %s\n", json_string_value(json_object_get(s, "text")));
+	}
+	if (!json_array_size(json_object_get(doc, "suggestions")))
+		fprintf(f, "suggestion: none (no copied path that a pair measures an alternative for)\n");
+}

@@ -1,0 +1,499 @@
+/*
+ * command.c - zcbench profile: run a command (or attach to a process) under the syscall
+ * tracepoints, stop it when asked, measure what tracing costs, write the profile.
+ *
+ * Exit status: the command's own (128 + signal when a signal ended it); 2 for bad input
+ * (no such command, a process that is gone or not ours, no permission for the
+ * tracepoints, an --out file that exists); 0 after an attachment.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "stats.h"
+#include "trace.h"
+
+#define DRAIN_MS 5 /* how often the buffers are read: also how stale /proc lookups are */
+
+struct options {
+	const char *out, *results;
+	int json, pid, overhead;
+	double duration;
+	size_t buffer_kib;
+	char **cmd;
+};
+
+static volatile sig_atomic_t stop_requests;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requests++;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zcbench profile [options] -- CMD [ARGS...]\n"
+		"       zcbench profile [options] -p PID --duration SECONDS\n"
+		"Counts, per IO path (syscall x kind of descriptor), the calls, bytes, sizes and time of\n"
+		"a command and everything it starts, from the kernel's syscall tracepoints (no ptrace);\n"
+		"the bytes copied between user and kernel memory and those moved without a copy; page\n"
+		"faults, mappings and context switches; and the pairs measured on this machine that\n"
+		"would replace its copied paths. The report goes to stderr (the command owns stdout).\n"
+		"  --out FILE        write the profile as JSON (atomically; never over a file)\n"
+		"  --format F        table (default) or json, for the report on stderr\n"
+		"  -p, --pid PID     attach to a running process (its threads and children)\n"
+		"  --duration S      stop after S seconds (an attached process; a command is sent SIGTERM)\n"
+		"  --overhead N      also run the command N times untraced and N traced (ABBA) and\n"
+		"                    report the wall and CPU time ratio: what tracing costs it\n"
+		"  --buffer-kib K    trace buffer per CPU (default 1024); a full buffer drops events,\n"
+		"                    and the profile says how many\n"
+		"  --results DIR     where the results of make bench are (default results)\n"
+		"Exit status: the command's; 2 for bad input or when tracing is not permitted.\n");
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	static const struct option longs[] = {
+		{"out", required_argument, NULL, 'o'},	    {"format", required_argument, NULL, 'f'},
+		{"pid", required_argument, NULL, 'p'},	    {"duration", required_argument, NULL, 'd'},
+		{"overhead", required_argument, NULL, 'n'}, {"buffer-kib", required_argument, NULL, 'b'},
+		{"results", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	*o = (struct options){.results = "results", .buffer_kib = 1024};
+	long v;
+	double d;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") && strcmp(optarg, "json")) {
+				fprintf(stderr, "zcbench profile: --format must be table or json, not '%s'\n", optarg);
+				return 2;
+			}
+			o->json = !strcmp(optarg, "json");
+			break;
+		case 'p':
+			if (zc_parse_long(optarg, 1, 1L << 30, &v) != 0) {
+				fprintf(stderr, "zcbench profile: -p needs a process id, not '%s'\n", optarg);
+				return 2;
+			}
+			o->pid = (int)v;
+			break;
+		case 'd':
+			if (zc_parse_double(optarg, 0.001, 1e6, &d) != 0) {
+				fprintf(stderr, "zcbench profile: --duration needs seconds > 0, not '%s'\n", optarg);
+				return 2;
+			}
+			o->duration = d;
+			break;
+		case 'n':
+			if (zc_parse_long(optarg, 1, 32, &v) != 0) {
+				fprintf(stderr, "zcbench profile: --overhead needs 1 to 32 repetitions, not '%s'\n", optarg);
+				return 2;
+			}
+			o->overhead = (int)v;
+			break;
+		case 'b':
+			if (zc_parse_long(optarg, 4, 1 << 20, &v) != 0) {
+				fprintf(stderr, "zcbench profile: --buffer-kib needs 4 to 1048576, not '%s'\n", optarg);
+				return 2;
+			}
+			o->buffer_kib = (size_t)v;
+			break;
+		case 'r':
+			o->results = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "zcbench profile: see zcbench profile --help\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		o->cmd = argv + optind;
+	if (!o->cmd == !o->pid) {
+		fprintf(stderr, "zcbench profile: give a command (after --) or -p PID, one of them\n");
+		return 2;
+	}
+	if (o->pid && !o->duration) {
+		fprintf(stderr, "zcbench profile: -p needs --duration SECONDS (Ctrl-C also stops it)\n");
+		return 2;
+	}
+	if (o->pid && o->overhead) {
+		fprintf(stderr, "zcbench profile: --overhead runs the command again: not with -p\n");
+		return 2;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	return zc_now_ns() * 1e-9;
+}
+
+static double tv_s(struct timeval t)
+{
+	return (double)t.tv_sec + (double)t.tv_usec * 1e-6;
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+}
+
+/* The IO syscalls' numbers (the filter of the sampled events), and of those that create
+ * descriptors (read at once). */
+struct numbers {
+	long all[128], creating[128];
+	size_t nall, ncreating;
+};
+
+static void io_numbers(struct numbers *n)
+{
+	size_t count;
+	const struct zc_syscall_info *s = zc_io_syscalls(&count);
+	n->nall = n->ncreating = 0;
+	for (size_t i = 0; i < count && i < 128; i++) {
+		n->all[n->nall++] = s[i].nr;
+		if (zc_io_syscall_creates(&s[i]))
+			n->creating[n->ncreating++] = s[i].nr;
+	}
+}
+
+static struct zc_recorder *open_recorder(const struct options *o, const int *tids, size_t ntids, int on_exec)
+{
+	struct numbers n;
+	char why[512];
+	io_numbers(&n);
+	struct zc_recorder *rec = zc_recorder_open(tids, ntids, n.all, n.nall, n.creating, n.ncreating,
+						   o->buffer_kib << 10, on_exec, why, sizeof why);
+	if (!rec)
+		fprintf(stderr, "zcbench profile: %s\n", why);
+	return rec;
+}
+
+/*
+ * Runs the command once; traced when agg is given. The child waits on a pipe until the
+ * events are open on it; they enable themselves at its execve (enable_on_exec), so
+ * nothing of ours is counted. Returns 0, or 2 with the message printed.
+ */
+static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_ioprof_run *run)
+{
+	int release[2], failed[2];
+	if (pipe2(release, O_CLOEXEC) != 0 || pipe2(failed, O_CLOEXEC) != 0) {
+		fprintf(stderr, "zcbench profile: pipe: %s\n", strerror(errno));
+		return 2;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child < 0) {
+		fprintf(stderr, "zcbench profile: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		char go;
+		close(release[1]);
+		close(failed[0]);
+		if (read(release[0], &go, 1) != 1)
+			_exit(127);
+		execvp(o->cmd[0], o->cmd);
+		int e = errno;
+		if (write(failed[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(release[0]);
+	close(failed[1]);
+	struct zc_recorder *rec = NULL;
+	if (agg) {
+		int tids[1] = {child};
+		rec = open_recorder(o, tids, 1, 1);
+		if (!rec) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			return 2;
+		}
+	}
+	double cpu0 = self_cpu_s(), t0 = now_s();
+	if (write(release[1], "g", 1) != 1) {
+		fprintf(stderr, "zcbench profile: cannot start the command: %s\n", strerror(errno));
+		kill(child, SIGKILL);
+	}
+	close(release[1]);
+	int e = 0;
+	ssize_t got = read(failed[0], &e, sizeof e);
+	close(failed[0]);
+	if (got == (ssize_t)sizeof e) {
+		waitpid(child, NULL, 0);
+		zc_recorder_close(rec);
+		fprintf(stderr, "zcbench profile: cannot run '%s': %s\n", o->cmd[0], strerror(e));
+		return 2;
+	}
+	int status = 0, signalled = 0;
+	struct rusage ru;
+	double deadline = o->duration ? t0 + o->duration : 0, killed_at = 0;
+	for (;;) {
+		pid_t w = wait4(child, &status, WNOHANG, &ru);
+		if (w == child)
+			break;
+		if ((stop_requests || (deadline && now_s() > deadline)) && !signalled) {
+			/* Ctrl-C reached the command too (same process group); a kill or the
+			 * duration did not: pass it on, and insist after 2 s. */
+			kill(child, stop_requests ? SIGINT : SIGTERM);
+			signalled = 1;
+			killed_at = now_s();
+			run->interrupted = 1;
+		} else if (signalled && (stop_requests > 1 || now_s() - killed_at > 2)) {
+			kill(child, SIGKILL);
+		}
+		if (rec) {
+			zc_recorder_wait(rec, DRAIN_MS);
+			zc_recorder_drain(rec, 0, zc_ioprof_event, zc_ioprof_early, agg);
+		} else {
+			struct timespec ts = {0, DRAIN_MS * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	run->wall_s = now_s() - t0;
+	run->pid = child;
+	run->user_s = tv_s(ru.ru_utime);
+	run->system_s = tv_s(ru.ru_stime);
+	run->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (rec) {
+		zc_recorder_disable(rec);
+		zc_recorder_drain(rec, 1, zc_ioprof_event, zc_ioprof_early, agg);
+		zc_recorder_counts(rec, &run->counts);
+		zc_recorder_close(rec);
+	}
+	run->tracer_cpu_s = self_cpu_s() - cpu0;
+	return 0;
+}
+
+/* The tasks of a process and of all its descendants, as they are now. */
+static size_t tasks_of(int pid, int *tids, size_t max)
+{
+	int procs[4096];
+	size_t np = 0, n = 0;
+	procs[np++] = pid;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	/* Descendants: repeat until no new child of a known process appears. */
+	for (int grew = 1; grew && d;) {
+		grew = 0;
+		rewinddir(d);
+		while ((de = readdir(d)) && np < 4096) {
+			int p = atoi(de->d_name), ppid = 0, known = 0;
+			char path[300], line[512];
+			if (p <= 0)
+				continue;
+			for (size_t i = 0; i < np; i++)
+				known |= procs[i] == p;
+			snprintf(path, sizeof path, "/proc/%d/stat", p);
+			if (known || zc_read_line(path, line, sizeof line) != 0)
+				continue;
+			const char *close_paren = strrchr(line, ')');
+			if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1)
+				for (size_t i = 0; i < np && !known; i++)
+					if (procs[i] == ppid) {
+						procs[np++] = p;
+						grew = known = 1;
+					}
+		}
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < np; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/task", procs[i]);
+		DIR *t = opendir(path);
+		while (t && (de = readdir(t)) && n < max)
+			if (atoi(de->d_name) > 0)
+				tids[n++] = atoi(de->d_name);
+		if (t)
+			closedir(t);
+	}
+	return n;
+}
+
+static int attach(const struct options *o, struct zc_ioprof *agg, struct zc_ioprof_run *run)
+{
+	if (kill(o->pid, 0) != 0) {
+		fprintf(stderr, "zcbench profile: process %d %s\n", o->pid,
+			errno == ESRCH ? "does not exist" : "is not ours (no permission to trace it)");
+		return 2;
+	}
+	static int tids[65536];
+	size_t n = tasks_of(o->pid, tids, sizeof tids / sizeof tids[0]);
+	struct zc_recorder *rec = open_recorder(o, tids, n, 0);
+	if (!rec)
+		return 2;
+	snprintf(run->command, sizeof run->command, "pid %d", o->pid);
+	run->pid = o->pid;
+	run->attached = 1;
+	run->exit_status = -1;
+	double cpu0 = self_cpu_s(), t0 = now_s();
+	zc_recorder_enable(rec);
+	while (!stop_requests && now_s() - t0 < o->duration && kill(o->pid, 0) == 0) {
+		zc_recorder_wait(rec, DRAIN_MS);
+		zc_recorder_drain(rec, 0, zc_ioprof_event, zc_ioprof_early, agg);
+	}
+	run->interrupted = stop_requests > 0;
+	zc_recorder_disable(rec);
+	run->wall_s = now_s() - t0;
+	zc_recorder_drain(rec, 1, zc_ioprof_event, zc_ioprof_early, agg);
+	zc_recorder_counts(rec, &run->counts);
+	zc_recorder_close(rec);
+	run->tracer_cpu_s = self_cpu_s() - cpu0;
+	agg->processes += 1;
+	return 0;
+}
+
+/* ABBA: untraced, traced, traced, untraced, ... so that drift hits both alike. */
+static int measure_overhead(const struct options *o, struct zc_ioprof_run *run)
+{
+	for (int i = 0; i < 2 * o->overhead && !stop_requests; i++) {
+		int traced = (i % 4 == 1 || i % 4 == 2);
+		struct zc_ioprof scratch;
+		struct zc_ioprof_run r = {0};
+		zc_ioprof_init(&scratch);
+		int rc = run_once(o, traced ? &scratch : NULL, &r);
+		zc_ioprof_free(&scratch);
+		if (rc != 0)
+			return rc;
+		int k = i / 2;
+		if (traced) {
+			run->traced_wall_s[k] = r.wall_s;
+			run->traced_cpu_s[k] = r.user_s + r.system_s;
+		} else {
+			run->untraced_wall_s[k] = r.wall_s;
+			run->untraced_cpu_s[k] = r.user_s + r.system_s;
+		}
+		fprintf(stderr, "[overhead %d/%d] %s: %.3f s\n", i + 1, 2 * o->overhead, traced ? "traced" : "untraced",
+			r.wall_s);
+	}
+	run->overhead_reps = stop_requests ? 0 : o->overhead;
+	return 0;
+}
+
+static json_t *profile_context(void)
+{
+	static struct zc_run zrun;
+	struct zc_options zo;
+	char err[128];
+	char *argv[] = {"zcbench", NULL};
+	zc_parse_args(1, argv, &zo, err, sizeof err);
+	snprintf(zrun.profile.error, sizeof zrun.profile.error, "not measured (zcbench profile)");
+	zc_counters_open(&zrun.counters);
+	json_t *ctx = zc_fingerprint(&zo, -1, &zrun);
+	zc_counters_close(&zrun.counters);
+	/* The machine, not a benchmark run: the run's settings say nothing here. */
+	static const char *const run_only[] = {
+		"alpha", "analysis", "blocks", "buffer_alignment", "counter_overhead", "cpu_accounting",
+		"equivalence", "filter", "loop_floor_ns", "min_time_s", "pinned_cpu", "pinned_cpu_siblings",
+		"probe_reference_ghz", "quick", "rounds", "sampling", "sweep", "timer", "command_line",
+		"json_schema_version", "counters"};
+	for (size_t i = 0; i < sizeof run_only / sizeof run_only[0]; i++)
+		json_object_del(ctx, run_only[i]);
+	return ctx;
+}
+
+static int write_profile(const struct options *o, struct zc_outfile *out, json_t *doc)
+{
+	char *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10)), *text = NULL, err[512];
+	if (json && asprintf(&text, "%s\n", json) < 0)
+		text = NULL;
+	free(json);
+	int rc = 0;
+	if (!text) {
+		fprintf(stderr, "zcbench profile: out of memory writing the profile\n");
+		rc = 2;
+	} else if (zc_out_commit(out, text, strlen(text), err, sizeof err) != 0) {
+		char saved[4096];
+		if (zc_out_fallback(o->out, text, strlen(text), saved, sizeof saved) == 0)
+			fprintf(stderr, "zcbench profile: %s; the profile was saved to %s instead\n", err, saved);
+		else
+			fprintf(stderr, "zcbench profile: %s; and no fallback location was writable (%s)\n", err, saved);
+		rc = 2;
+	} else {
+		fprintf(stderr, "zcbench profile: wrote %s\n", o->out);
+	}
+	free(text);
+	return rc;
+}
+
+int zc_ioprof_main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	char err[512];
+	struct zc_outfile out = {.fd = -1};
+	if (o.out && zc_out_open(&out, o.out, err, sizeof err) != 0) {
+		fprintf(stderr, "zcbench profile: %s\n", err);
+		return 2;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	static struct zc_ioprof_run run;
+	struct zc_ioprof agg;
+	zc_ioprof_init(&agg);
+	if (o.pid) {
+		rc = attach(&o, &agg, &run);
+	} else {
+		size_t len = 0;
+		for (char **a = o.cmd; *a && len + 2 < sizeof run.command; a++)
+			len += (size_t)snprintf(run.command + len, sizeof run.command - len, "%s%s", len ? " " : "", *a);
+		rc = run_once(&o, &agg, &run);
+		agg.processes += 1;
+		if (rc == 0 && o.overhead && !stop_requests)
+			rc = measure_overhead(&o, &run);
+	}
+	if (rc != 0) {
+		zc_out_abort(&out);
+		zc_ioprof_free(&agg);
+		return rc;
+	}
+	json_t *doc = zc_ioprof_json(&agg, &run, zc_ioprof_suggest(&agg, o.results), profile_context());
+	if (o.json) {
+		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+		fprintf(stderr, "%s\n", s ? s : "null");
+		free(s);
+	} else {
+		zc_ioprof_print(stderr, doc);
+	}
+	int wrc = o.out ? write_profile(&o, &out, doc) : 0;
+	json_decref(doc);
+	zc_ioprof_free(&agg);
+	if (wrc)
+		return wrc;
+	return run.attached ? 0 : run.exit_status;
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# zcbench profile: exact counts on a fixture whose IO is known, the output's schema, bad
+# input, Ctrl-C, attaching, lost events, and suggestions driven by the pairs' `replaces`.
+
+load helpers
+
+FIXTURE=${IO_FIXTURE:-$ROOT/build/tests/io_fixture}
+IO_SCHEMA=$ROOT/tests/schema/io-profile.schema.json
+
+setup() {
+  WORK=$(mktemp -d)
+}
+
+teardown() {
+  rm -rf "$WORK"
+}
+
+validate_profile() {
+  /usr/bin/python3 - "$IO_SCHEMA" "$1" <<'PY'
+import json, sys
+import jsonschema
+jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])),
+                    cls=jsonschema.Draft202012Validator)
+PY
+}
+
+# "syscall fd_kind from_kind calls bytes" per path with at least 100 bytes (the fixture's own).
+paths_of() {
+  jq -r '.paths[] | select(.bytes != null and .bytes >= 100)
+         | "\(.syscall) \(.fd_kind) \(.from_kind // "-") \(.calls) \(.bytes)"' "$1" | sort
+}
+
+@test "the fixture's paths are counted exactly, from both of its processes" {
+  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
+  [ "$status" -eq 0 ]
+  diff <(paths_of "$WORK/p.json") - <<'EOF2'
+copy_file_range file file 3 196608
+pread64 file - 5 20480
+read file - 9 1048576
+read pipe - 7 700
+recvfrom unix - 4 262144
+sendfile unix file 4 262144
+splice file pipe 2 131072
+splice pipe file 2 131072
+write file - 16 1048576
+write pipe - 7 700
+EOF2
+  [ "$(jq '.processes' "$WORK/p.json")" -eq 2 ]
+  [ "$(jq '.tracing.lost_events' "$WORK/p.json")" -eq 0 ]
+  [ "$(jq '.tracing.unresolved_calls' "$WORK/p.json")" -eq 0 ]
+  # Copies are the read/write families; moves are sendfile, splice and copy_file_range.
+  [ "$(jq '.totals.copied_in_bytes' "$WORK/p.json")" -eq $((1048576 + 20480 + 262144 + 700)) ]
+  [ "$(jq '.totals.copied_out_bytes' "$WORK/p.json")" -eq $((1048576 + 700)) ]
+  [ "$(jq '.totals.moved_without_copy_bytes' "$WORK/p.json")" -eq $((262144 + 2 * 131072 + 196608)) ]
+  # Sizes: exact, with the EOF read as the one 0-byte call.
+  [ "$(jq -c '.paths[] | select(.syscall == "read" and .fd_kind == "file") | .bytes_per_call | [.min, .median, .max, .quantiles_exact]' "$WORK/p.json")" = "[0,131072,131072,true]" ]
+  [ "$(jq -r '.paths[] | select(.fd_kind == "file") | .fs' "$WORK/p.json" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "the profile follows its schema and the table shows every path" {
+  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
+  [ "$status" -eq 0 ]
+  validate_profile "$WORK/p.json"
+  [[ "$output" == *"copy_file_range  file("*")->file("* ]]
+  [[ "$output" == *"tracing: "*" events, 0 lost"* ]]
+}
+
+@test "the command's exit status passes through, and a failing command is still profiled" {
+  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK" 3
+  [ "$status" -eq 3 ]
+  [ "$(jq '.exit_status' "$WORK/p.json")" -eq 3 ]
+  run "$ZCBENCH" profile -- sh -c 'kill -TERM $$'
+  [ "$status" -eq $((128 + 15)) ]
+}
+
+@test "bad input: a missing command, a gone or absent pid, an --out that exists: one line, exit 2" {
+  run "$ZCBENCH" profile -- /nonexistent/zc-no-such-command
+  [ "$status" -eq 2 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"cannot run '/nonexistent/zc-no-such-command': No such file or directory"* ]]
+  sh -c 'exit 0' & gone=$!
+  wait "$gone"
+  run "$ZCBENCH" profile -p "$gone" --duration 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"process $gone does not exist"* ]]
+  run "$ZCBENCH" profile -p 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"needs --duration"* ]]
+  run "$ZCBENCH" profile
+  [ "$status" -eq 2 ]
+  echo keep > "$WORK/old.json"
+  run "$ZCBENCH" profile --out "$WORK/old.json" -- true
+  [ "$status" -eq 2 ]
+  [ "$(cat "$WORK/old.json")" = keep ]
+}
+
+@test "Ctrl-C stops the command and still writes the profile" {
+  "$ZCBENCH" profile --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=4k 2>"$WORK/err" &
+  pid=$!
+  sleep 0.5
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" -ne 0 ]
+  [ "$(jq '.interrupted' "$WORK/p.json")" = true ]
+  [ "$(jq '[.paths[] | select(.syscall == "read")] | .[0].calls > 0' "$WORK/p.json")" = true ]
+  validate_profile "$WORK/p.json"
+}
+
+@test "attaching to a running process (-p) counts its IO for --duration" {
+  dd if=/dev/zero of=/dev/null bs=4k 2>/dev/null &
+  target=$!
+  run "$ZCBENCH" profile -p "$target" --duration 0.3 --out "$WORK/p.json"
+  kill "$target"
+  [ "$status" -eq 0 ]
+  [ "$(jq '.attached' "$WORK/p.json")" = true ]
+  [ "$(jq -c '[.paths[] | select(.syscall == "read") | .bytes_per_call.common[].bytes] | unique' "$WORK/p.json")" = "[4096]" ]
+  [ "$(jq '.paths[] | select(.syscall == "read") | .calls > 10' "$WORK/p.json")" = true ]
+  validate_profile "$WORK/p.json"
+}
+
+@test "a buffer too small to keep up loses events, and the profile says how many" {
+  run "$ZCBENCH" profile --buffer-kib 4 --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=1 count=300000
+  [ "$status" -eq 0 ]
+  [ "$(jq '.tracing.lost_events > 0' "$WORK/p.json")" = true ]
+  [[ "$output" == *"lost (buffers full"* ]]
+}
+
+# A synthetic result for this machine with every pair that declares `replaces`.
+fake_results() {
+  local machine dir
+  machine=$("$ZCBENCH" --machine-name)
+  dir="$WORK/results/$machine"
+  mkdir -p "$dir"
+  "$ZCBENCH" --list | awk '/^[a-z0-9_]+[ :]/ {p = $1; sub(":", "", p)} /^  replaces: / {print p}' |
+    jq -R -s 'split("\n") | map(select(length > 0)) | {context: {}, benchmarks: [],
+      pairs: map({name: ., param: "p_64KiB", bytes_per_iter: 65536, ratio: 1.5, ratio_ci_low: 1.4,
+                  ratio_ci_high: 1.6, verdict: "faster", cpu_ratio: 1.4, cpu_verdict: "faster"})}' \
+      > "$dir/20990101T000000Z-000000000000.json"
+}
+
+# The pairs whose every `replaces` term has >= 1 MiB on the profile's copied paths.
+expected_suggestions() {
+  "$ZCBENCH" --list | awk '/^[a-z0-9_]+[ :]/ {p = $1; sub(":", "", p)} /^  replaces: / {sub("^  replaces: ", ""); print p " " $0}' |
+    while read -r pair terms; do
+      ok=1
+      for term in $terms; do
+        dir=${term%%:*} kinds=${term#*:}
+        bytes=$(jq --arg d "$dir" --arg k "|$kinds|" \
+          '[.paths[] | select(.copied and .direction == $d) | select(.fd_kind as $f | $k | contains("|" + $f + "|")) | .bytes] | add // 0' "$1")
+        ((bytes >= 1048576)) || ok=0
+      done
+      ((ok)) && echo "$pair"
+    done | sort
+}
+
+@test "suggestions: the pairs whose baseline is the program's copied IO, with their measured ratio" {
+  fake_results
+  run "$ZCBENCH" profile --results "$WORK/results" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
+  [ "$status" -eq 0 ]
+  want=$(expected_suggestions "$WORK/p.json")
+  [ -n "$want" ]
+  diff <(jq -r '.suggestions[].pair' "$WORK/p.json" | sort) <(echo "$want")
+  [ "$(jq '[.suggestions[] | select(.ratio == 1.5 and .ratio_ci_low == 1.4 and (.result | endswith(".json")))] | length' "$WORK/p.json")" -eq "$(echo "$want" | wc -l)" ]
+  [[ "$output" == *"measured "*"1.50x [1.40, 1.60]"* ]]
+}
+
+@test "suggestions without a result on this machine say to run make bench" {
+  run "$ZCBENCH" profile --results "$WORK/empty" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
+  [ "$status" -eq 0 ]
+  [ "$(jq '.suggestions | length > 0' "$WORK/p.json")" = true ]
+  [ "$(jq '[.suggestions[] | select(.result != null)] | length' "$WORK/p.json")" -eq 0 ]
+  [ "$(jq '[.suggestions[] | select(.text | contains("run make bench"))] | length' "$WORK/p.json")" -eq "$(jq '.suggestions | length' "$WORK/p.json")" ]
+}
+
+@test "the markdown report formats a profile" {
+  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
+  run "$ROOT/scripts/profile-report" "$WORK/p.json"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| sendfile | file ("*") -> unix | 4 | 262.14 KB |"* ]]
+  [[ "$output" == *"| tracing | "*" events, **0 lost**"* ]]
+  run "$ROOT/scripts/profile-report" "$WORK/missing.json"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no such readable file"* ]]
+}
