@@ -37,7 +37,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
+.PHONY: profiles tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -89,6 +89,11 @@ bench: built
 # The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
 bench-sweep:
 	@$(MAKE) --no-print-directory bench BENCH_ARGS="--sweep $(BENCH_ARGS)"
+
+# zcbench profile on cp, dd and nginx (sendfile off/on) into results/<machine>/profiles/
+# (needs root, and nginx and wrk: apt-get install nginx wrk).
+profiles: built
+	@scripts/profile-examples
 
 # Reports next to every committed run, and the results index.
 report: built

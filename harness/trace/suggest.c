@@ -137,12 +137,47 @@ static json_t *pick_param(json_t *result, const char *pair, int kind, uint64_t p
 			continue;
 		double bytes = json_number_value(json_object_get(e, "bytes_per_iter"));
 		double d = fabs(log((bytes > 0 ? bytes : 1) / (double)(per_call ? per_call : 1)));
-		if (d < best_d) {
+		/* A tie (32 KiB between 16 and 64) goes to the larger size. */
+		if (d < best_d - 1e-9 || (d < best_d + 1e-9 && best &&
+					  bytes > json_number_value(json_object_get(best, "bytes_per_iter")))) {
 			best_d = d;
 			best = e;
 		}
 	}
 	return best;
+}
+
+/* Every measured param of the pair for that kind, smallest first: the ratio across sizes. */
+static json_t *all_params(json_t *result, const char *pair, int kind)
+{
+	json_t *out = json_array(), *e;
+	size_t i;
+	int by_kind = 0;
+	json_array_foreach(json_object_get(result, "pairs"), i, e) {
+		const char *param = json_string_value(json_object_get(e, "param"));
+		if (param && !strcmp(json_string_value(json_object_get(e, "name")) ?: "", pair) && name_has_kind(param, kind))
+			by_kind = 1;
+	}
+	json_array_foreach(json_object_get(result, "pairs"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *param = json_string_value(json_object_get(e, "param"));
+		if (!name || !param || strcmp(name, pair) || !json_is_number(json_object_get(e, "ratio")) ||
+		    (by_kind ? !name_has_kind(param, kind) : kind_in_name(param)))
+			continue;
+		json_t *p = json_object();
+		json_object_set_new(p, "param", json_string(param));
+		json_object_set(p, "bytes_per_iter", json_object_get(e, "bytes_per_iter"));
+		json_object_set(p, "ratio", json_object_get(e, "ratio"));
+		json_object_set(p, "ratio_ci_low", json_object_get(e, "ratio_ci_low"));
+		json_object_set(p, "ratio_ci_high", json_object_get(e, "ratio_ci_high"));
+		json_object_set(p, "verdict", json_object_get(e, "verdict"));
+		size_t at = json_array_size(out);
+		while (at > 0 && json_number_value(json_object_get(json_array_get(out, at - 1), "bytes_per_iter")) >
+					 json_number_value(json_object_get(p, "bytes_per_iter")))
+			at--;
+		json_array_insert_new(out, at, p);
+	}
+	return out;
 }
 
 static void copy_field(json_t *to, json_t *from, const char *key)
@@ -197,7 +232,7 @@ json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir)
 		}
 		json_t *s = json_object(), *terms = json_array();
 		uint64_t copied = 0;
-		char text[1024], *w = text, b[32];
+		char text[2048], *w = text, b[32];
 		size_t left = sizeof text;
 		for (int k = 0; k < nt; k++) {
 			int exact;
@@ -238,12 +273,24 @@ json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir)
 			copy_field(s, e, "verdict");
 			copy_field(s, e, "cpu_ratio");
 			copy_field(s, e, "cpu_verdict");
-			snprintf(w, left, " copied through user buffers; %s/%s measured %s %.2fx [%.2f, %.2f] (%s) in %s",
-				 pair->name, json_string_value(json_object_get(e, "param")), pair->side[ZC_ZEROCOPY].desc,
-				 json_number_value(json_object_get(e, "ratio")),
-				 json_number_value(json_object_get(e, "ratio_ci_low")),
-				 json_number_value(json_object_get(e, "ratio_ci_high")),
-				 json_string_value(json_object_get(e, "verdict")) ?: "?", result_path);
+			json_t *sizes = all_params(result, pair->name, last->kind), *x;
+			json_object_set_new(s, "params", sizes);
+			int n = snprintf(w, left, " copied through user buffers; %s/%s measured %s %.2fx [%.2f, %.2f] (%s) in %s",
+					 pair->name, json_string_value(json_object_get(e, "param")),
+					 pair->side[ZC_ZEROCOPY].desc, json_number_value(json_object_get(e, "ratio")),
+					 json_number_value(json_object_get(e, "ratio_ci_low")),
+					 json_number_value(json_object_get(e, "ratio_ci_high")),
+					 json_string_value(json_object_get(e, "verdict")) ?: "?", result_path);
+			size_t k;
+			json_array_foreach(sizes, k, x) {
+				if (n <= 0 || (size_t)n >= left)
+					break;
+				w += n;
+				left -= (size_t)n;
+				n = snprintf(w, left, "%s%s %.2fx", k ? ", " : "; by size: ",
+					     json_string_value(json_object_get(x, "param")),
+					     json_number_value(json_object_get(x, "ratio")));
+			}
 		} else {
 			json_object_set_new(s, "result", json_null());
 			snprintf(w, left, " copied through user buffers; %s (%s) has no measured result on this machine: run make bench",
