@@ -9,8 +9,10 @@
 void zc_usage(FILE *f)
 {
 	fputs("usage: zcbench [options]\n"
+	      "       zcbench profile [options] -- CMD ARGS...   (see zcbench profile --help)\n"
 	      "Runs paired benchmarks (a baseline and its zero-copy rival, interleaved ABBA on\n"
-	      "one pinned core) and writes Google Benchmark-compatible JSON.\n"
+	      "one pinned core) and writes Google Benchmark-compatible JSON. zcbench profile\n"
+	      "counts a program's syscalls and bytes per IO path.\n"
 	      "\n"
 	      "  --list              list pairs and params, then exit\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
