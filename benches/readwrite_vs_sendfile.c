@@ -143,21 +143,20 @@ static const struct zc_param params[] = {
 	{"unix_1MiB", 1 << 20, PEER_UNIX, "AF_UNIX stream, 1 MiB chunks", 0},
 };
 
-/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
- * space, and a context switch per measured switch. A file syscall's fixed cost stands for each syscall; the socket's protocol work is no profiled primitive. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
+ * between user and kernel space. A file syscall's fixed cost stands for each syscall;
+ * the socket's protocol work is no profiled primitive. */
 static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_PREAD_0);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 {
 	(void)p;
-	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+	peer_model_stream(m, ZC_PRIM_PREAD_0);
 }
 
 static const struct zc_pair readwrite_vs_sendfile = {

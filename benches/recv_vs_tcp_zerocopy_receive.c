@@ -216,20 +216,19 @@ static const struct zc_param params[] = {
 	{"tcp_1MiB", 1 << 20, 0, "loopback TCP, 1 MiB received per iteration", 0},
 };
 
-/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
- * space, and a context switch per measured switch. The zero-copy side's copies are the measured ones; page mapping is no profiled primitive. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
+ * between user and kernel space. The zero-copy side's copies are the measured ones; page
+ * mapping is no profiled primitive. */
 static void recv_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_COPY, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static const struct zc_pair recv_vs_tcp_zerocopy_receive = {

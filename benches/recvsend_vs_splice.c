@@ -190,21 +190,20 @@ static const struct zc_param params[] = {
 	{"unix_64KiB", 64 << 10, PEER_UNIX, "AF_UNIX stream in and out, 64 KiB chunks", 0},
 };
 
-/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
- * space, and a context switch per measured switch. The sockets' protocol work is no profiled primitive: the models are expected to be short of it. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
+ * between user and kernel space. The sockets' protocol work is no profiled primitive:
+ * the models are expected to be short of it. */
 static void recvsend_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static void splice_model(const struct zc_param *p, struct zc_model *m)
 {
 	(void)p;
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 }
 
 static const struct zc_pair recvsend_vs_splice = {

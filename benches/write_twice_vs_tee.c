@@ -173,20 +173,18 @@ static const struct zc_param params[] = {
 	{"1MiB", 1 << 20, 0, "1 MiB chunks, pipes as large as pipe-max-size allows", 0},
 };
 
-/* Cost model: a syscall's entry per measured syscall, the copies between user and kernel
- * space, and a context switch per measured switch. tee's page references are no profiled primitive. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
+ * between user and kernel space. tee's page references are no profiled primitive. */
 static void write_twice_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 2, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static void tee_model(const struct zc_param *p, struct zc_model *m)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 static const struct zc_pair write_twice_vs_tee = {

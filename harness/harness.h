@@ -66,6 +66,11 @@ int zc_parse_double(const char *s, double lo, double hi, double *out);
 /* Reads the first line of a small file (sysfs, procfs) without the newline. */
 int zc_read_line(const char *path, char *buf, size_t len);
 double zc_now_ns(void);        /* CLOCK_MONOTONIC */
+/* Room for `need` elements of `elem` bytes in a growable array (capacity doubling from 16):
+ * the array, moved if it had to grow, or NULL (the old one untouched) when out of memory. */
+void *zc_grow(void *array, size_t *cap, size_t need, size_t elem);
+/* "1.05 MB", "700 B": v in SI steps of 1000, with its unit. */
+void zc_si(double v, const char *unit, char *out, size_t len);
 double zc_thread_cpu_ns(void); /* CLOCK_THREAD_CPUTIME_ID */
 /* Context entries set by benches: parallel arrays of key/value. */
 size_t zc_context_count(void);
@@ -352,6 +357,9 @@ void zc_out_abort(struct zc_outfile *o);
  * zcbench-unsaved-<name> in $ZCBENCH_FALLBACK_DIR, $TMPDIR, /var/tmp, /tmp or the current
  * directory (the first that works); saved gets the path (or what was tried). */
 int zc_out_fallback(const char *path, const char *data, size_t len, char *saved, size_t savedlen);
+/* A finished JSON document into the opened file, or to the fallback when that fails (a
+ * finished run is never thrown away); says where on stderr, prefixed by who. 0, or 1. */
+int zc_out_write_json(struct zc_outfile *o, const char *path, struct json_t *doc, const char *who);
 
 /* ---- machine/fingerprint.c ---- */
 /* The default results folder name ("vm-1a2b3c4d") and the facts its id hashes. */

@@ -83,32 +83,6 @@ static void without_aslr(const struct zc_options *o, char **argv)
 	personality((unsigned long)pers); /* exec failed: carry on as we were */
 }
 
-/* Writes a finished document atomically, or somewhere else when it cannot be written there. */
-static int write_doc(struct zc_outfile *out, const char *path, json_t *doc)
-{
-	char err[512], *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10)), *text = NULL;
-	int rc = 0;
-	if (json && asprintf(&text, "%s\n", json) < 0)
-		text = NULL;
-	free(json);
-	if (!text) {
-		fprintf(stderr, "zcbench: out of memory writing the result\n");
-		rc = 1;
-	} else if (zc_out_commit(out, text, strlen(text), err, sizeof err) != 0) {
-		/* A finished run's data is never thrown away: write it somewhere else. */
-		char saved[4096];
-		if (zc_out_fallback(path, text, strlen(text), saved, sizeof saved) == 0)
-			fprintf(stderr, "zcbench: %s; the result was saved to %s instead\n", err, saved);
-		else
-			fprintf(stderr, "zcbench: %s; and no fallback location was writable (%s)\n", err, saved);
-		rc = 1;
-	} else {
-		fprintf(stderr, "zcbench: wrote %s\n", path);
-	}
-	free(text);
-	return rc;
-}
-
 /* zcbench --machine-profile: the primitives alone, printed and (with --out) written with
  * the machine's fingerprint, so that --attribute can compare two machines' profiles. */
 static int machine_profile(const struct zc_options *o)
@@ -144,7 +118,7 @@ static int machine_profile(const struct zc_options *o)
 	zc_counters_close(&run.counters);
 	json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
 	json_t *doc = zc_result_json(&run, ctx);
-	rc = write_doc(&out, o->out, doc);
+	rc = zc_out_write_json(&out, o->out, doc, "zcbench");
 	json_decref(doc);
 	return rc;
 }
@@ -340,7 +314,7 @@ int main(int argc, char **argv)
 		json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
 		json_t *doc = zc_result_json(&run, ctx);
 		ctx = NULL;
-		rc = write_doc(&out, o.out, doc) ? 1 : rc;
+		rc = zc_out_write_json(&out, o.out, doc, "zcbench") ? 1 : rc;
 		json_decref(doc);
 	}
 	if (ctx)

@@ -275,3 +275,27 @@ int zc_peer_cpu(void)
 			return (int)c;
 	return self;
 }
+
+void *zc_grow(void *array, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return array;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(array, n * elem);
+	if (p)
+		*cap = n;
+	return p;
+}
+
+void zc_si(double v, const char *unit, char *out, size_t len)
+{
+	static const char *const prefix[] = {"", "K", "M", "G", "T"};
+	int i = 0;
+	while (fabs(v) >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(out, len, i ? "%.2f %s%s" : "%.0f %s%s", v, prefix[i], unit);
+}

@@ -495,11 +495,16 @@ void peer_drained_pipe_end(struct peer *p, int *w)
 		peer_stop(p, NULL, NULL);
 }
 
+void peer_model_stream(struct zc_model *m, enum zc_primitive syscall)
+{
+	zc_model_term(m, syscall, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+}
+
 static void send_model(const struct zc_param *p, struct zc_model *m, enum zc_model_per copies)
 {
-	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, copies, 1, p->bytes);
-	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
 void peer_model_send(const struct zc_param *p, struct zc_model *m)

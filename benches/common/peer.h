@@ -90,6 +90,12 @@ int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
 		      uint64_t hash, uint64_t bytes);
 
 /*
+ * The frame every stream side's cost model shares: `syscall` (zcbench.h's primitive) per
+ * measured syscall and a context switch per measured switch. The side adds its copies.
+ */
+void peer_model_stream(struct zc_model *m, enum zc_primitive syscall);
+
+/*
  * Cost models of a side that sends a buffer into a socket (zcbench.h's zc_model_term): a
  * syscall's entry per measured syscall, the copy into the kernel (every iteration for a
  * plain send; per measured copy for a zero-copy send, whose kernel reports whether it

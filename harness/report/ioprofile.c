@@ -71,6 +71,38 @@ static json_t *path_json(const struct zc_io_path *q)
 	return j;
 }
 
+/*
+ * The path as a Google Benchmark entry, so that compare.py and scripts/compare read a
+ * profile like a result: one iteration is one call, its time the time in the syscall
+ * (tracing included), its bytes/s the path's bytes over that time.
+ */
+static json_t *benchmark_json(const struct zc_io_path *q)
+{
+	char name[160];
+	int move_from = q->sys->dir == ZC_DIR_MOVE && q->sys->from_arg >= 0;
+	snprintf(name, sizeof name, "profile/%s/%s%s%s%s%s%s%s%s", q->sys->name,
+		 move_from ? zc_fd_kind_name[q->from_kind] : "", move_from && q->from_kind == ZC_FD_FILE ? ":" : "",
+		 move_from && q->from_kind == ZC_FD_FILE ? q->from_fs : "", move_from ? "->" : "",
+		 zc_fd_kind_name[q->kind], q->kind == ZC_FD_FILE ? ":" : "", q->kind == ZC_FD_FILE ? q->fs : "",
+		 q->zerocopy_flag ? "+msg_zerocopy" : "");
+	double ns = q->calls ? (double)q->time_ns / (double)q->calls : 0;
+	json_t *b = json_object();
+	json_object_set_new(b, "name", json_string(name));
+	json_object_set_new(b, "run_name", json_string(name));
+	json_object_set_new(b, "run_type", json_string("iteration"));
+	json_object_set_new(b, "repetitions", json_integer(1));
+	json_object_set_new(b, "repetition_index", json_integer(0));
+	json_object_set_new(b, "threads", json_integer(1));
+	json_object_set_new(b, "iterations", json_integer((json_int_t)q->calls));
+	json_object_set_new(b, "real_time", json_real(ns));
+	json_object_set_new(b, "cpu_time", json_real(ns));
+	json_object_set_new(b, "time_unit", json_string("ns"));
+	if (q->sys->dir != ZC_DIR_RING && q->time_ns)
+		json_object_set_new(b, "bytes_per_second", json_real((double)q->bytes * 1e9 / (double)q->time_ns));
+	json_object_set_new(b, "label", json_string("time in the syscall per call, tracing included"));
+	return b;
+}
+
 static int by_bytes_desc(const void *a, const void *b)
 {
 	const struct zc_io_path *x = *(const struct zc_io_path *const *)a, *y = *(const struct zc_io_path *const *)b;
@@ -107,7 +139,7 @@ static json_t *overhead_json(const struct zc_ioprof_run *r)
 json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run, json_t *suggestions,
 		       json_t *context)
 {
-	json_t *doc = json_object(), *paths = json_array();
+	json_t *doc = json_object(), *paths = json_array(), *benchmarks = json_array();
 	const struct zc_io_path **order = calloc(p->npaths + 1, sizeof *order);
 	uint64_t copied_in = 0, copied_out = 0, moved = 0, zc_sends = 0, io_calls = 0, io_ns = 0, unresolved = 0;
 	for (size_t i = 0; i < p->npaths; i++) {
@@ -126,8 +158,10 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	}
 	if (order) {
 		qsort(order, p->npaths, sizeof *order, by_bytes_desc);
-		for (size_t i = 0; i < p->npaths; i++)
+		for (size_t i = 0; i < p->npaths; i++) {
 			json_array_append_new(paths, path_json(order[i]));
+			json_array_append_new(benchmarks, benchmark_json(order[i]));
+		}
 	}
 	free(order);
 
@@ -145,6 +179,7 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(doc, "processes", json_integer((json_int_t)p->processes));
 	json_object_set_new(doc, "threads_started", json_integer((json_int_t)p->threads));
 	json_object_set_new(doc, "paths", paths);
+	json_object_set_new(doc, "benchmarks", benchmarks);
 
 	json_t *tot = json_object();
 	json_object_set_new(tot, "copied_bytes", json_integer((json_int_t)(copied_in + copied_out)));
@@ -194,17 +229,6 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 }
 
 /* ---- the table ---- */
-static void human(double v, const char *unit, char *out, size_t len)
-{
-	const char *p[] = {"", "K", "M", "G", "T"};
-	int i = 0;
-	while (fabs(v) >= 1000 && i < 4) {
-		v /= 1000;
-		i++;
-	}
-	snprintf(out, len, i ? "%.2f %s%s" : "%.0f %s%s", v, p[i], unit);
-}
-
 static void size_text(json_t *v, char *out, size_t len)
 {
 	if (!json_is_integer(v)) {
@@ -259,7 +283,7 @@ void zc_ioprof_print(FILE *f, json_t *doc)
 		size_text(json_object_get(s, "max"), d, sizeof d);
 		char bytes[32], sizes[160];
 		if (json_is_integer(json_object_get(p, "bytes")))
-			human((double)num(p, "bytes"), "B", bytes, sizeof bytes);
+			zc_si((double)num(p, "bytes"), "B", bytes, sizeof bytes);
 		else
 			snprintf(bytes, sizeof bytes, "(ops)");
 		snprintf(sizes, sizeof sizes, "%s %s %s %s%s", a, b, c, d,
@@ -268,19 +292,19 @@ void zc_ioprof_print(FILE *f, json_t *doc)
 			(long long)num(p, "calls"), bytes, sizes, json_real_value(json_object_get(p, "time_s")),
 			num(p, "errors") ? " (errors)" : "");
 	}
-	human((double)num(tot, "copied_bytes"), "B", a, sizeof a);
-	human((double)num(tot, "copied_in_bytes"), "B", b, sizeof b);
-	human((double)num(tot, "copied_out_bytes"), "B", c, sizeof c);
-	human((double)num(tot, "moved_without_copy_bytes"), "B", d, sizeof d);
+	zc_si((double)num(tot, "copied_bytes"), "B", a, sizeof a);
+	zc_si((double)num(tot, "copied_in_bytes"), "B", b, sizeof b);
+	zc_si((double)num(tot, "copied_out_bytes"), "B", c, sizeof c);
+	zc_si((double)num(tot, "moved_without_copy_bytes"), "B", d, sizeof d);
 	fprintf(f, "copied between user and kernel memory: %s (in %s, out %s); moved without a user copy: %s", a, b, c, d);
 	if (num(tot, "msg_zerocopy_bytes")) {
-		human((double)num(tot, "msg_zerocopy_bytes"), "B", a, sizeof a);
+		zc_si((double)num(tot, "msg_zerocopy_bytes"), "B", a, sizeof a);
 		fprintf(f, "; sent with MSG_ZEROCOPY: %s", a);
 	}
 	fprintf(f, "\nsyscalls: %lld (IO %lld, %.3f s in them); context switches: %lld\n", (long long)num(tot, "syscalls"),
 		(long long)num(tot, "io_calls"), json_real_value(json_object_get(tot, "io_time_s")),
 		(long long)num(tot, "context_switches"));
-	human((double)num(mp, "file_bytes"), "B", a, sizeof a);
+	zc_si((double)num(mp, "file_bytes"), "B", a, sizeof a);
 	fprintf(f, "page faults: %lld (file-backed %lld, anonymous %lld, unknown %lld; taken in the kernel %lld; major %lld); files mapped: %s in %lld mmaps\n",
 		(long long)num(pf, "total"), (long long)num(pf, "file"), (long long)num(pf, "anon"),
 		(long long)num(pf, "unknown"), (long long)num(pf, "in_kernel"), (long long)num(pf, "major"), a,

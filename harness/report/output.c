@@ -647,3 +647,27 @@ int zc_out_fallback(const char *path, const char *data, size_t len, char *saved,
 	}
 	return -1;
 }
+
+int zc_out_write_json(struct zc_outfile *o, const char *path, json_t *doc, const char *who)
+{
+	char err[512], *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10)), *text = NULL;
+	int rc = 0;
+	if (json && asprintf(&text, "%s\n", json) < 0)
+		text = NULL;
+	free(json);
+	if (!text) {
+		fprintf(stderr, "%s: out of memory writing %s\n", who, path);
+		rc = 1;
+	} else if (zc_out_commit(o, text, strlen(text), err, sizeof err) != 0) {
+		char saved[4096];
+		if (zc_out_fallback(path, text, strlen(text), saved, sizeof saved) == 0)
+			fprintf(stderr, "%s: %s; it was saved to %s instead\n", who, err, saved);
+		else
+			fprintf(stderr, "%s: %s; and no fallback location was writable (%s)\n", who, err, saved);
+		rc = 1;
+	} else {
+		fprintf(stderr, "%s: wrote %s\n", who, path);
+	}
+	free(text);
+	return rc;
+}

@@ -421,30 +421,6 @@ static json_t *profile_context(void)
 	return ctx;
 }
 
-static int write_profile(const struct options *o, struct zc_outfile *out, json_t *doc)
-{
-	char *json = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10)), *text = NULL, err[512];
-	if (json && asprintf(&text, "%s\n", json) < 0)
-		text = NULL;
-	free(json);
-	int rc = 0;
-	if (!text) {
-		fprintf(stderr, "zcbench profile: out of memory writing the profile\n");
-		rc = 2;
-	} else if (zc_out_commit(out, text, strlen(text), err, sizeof err) != 0) {
-		char saved[4096];
-		if (zc_out_fallback(o->out, text, strlen(text), saved, sizeof saved) == 0)
-			fprintf(stderr, "zcbench profile: %s; the profile was saved to %s instead\n", err, saved);
-		else
-			fprintf(stderr, "zcbench profile: %s; and no fallback location was writable (%s)\n", err, saved);
-		rc = 2;
-	} else {
-		fprintf(stderr, "zcbench profile: wrote %s\n", o->out);
-	}
-	free(text);
-	return rc;
-}
-
 int zc_ioprof_main(int argc, char **argv)
 {
 	struct options o;
@@ -490,7 +466,7 @@ int zc_ioprof_main(int argc, char **argv)
 	} else {
 		zc_ioprof_print(stderr, doc);
 	}
-	int wrc = o.out ? write_profile(&o, &out, doc) : 0;
+	int wrc = o.out && zc_out_write_json(&out, o.out, doc, "zcbench profile") ? 2 : 0;
 	json_decref(doc);
 	zc_ioprof_free(&agg);
 	if (wrc)

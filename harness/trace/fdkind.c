@@ -23,6 +23,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "trace.h"
 
 const char *const zc_fd_kind_name[ZC_NFDKINDS] = {"file", "tcp", "udp", "unix", "pipe", "other"};
@@ -70,13 +71,10 @@ static void read_mounts(struct zc_fdtable *t)
 		char fs[24];
 		if (sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2 || !dash || sscanf(dash + 3, "%23s", fs) != 1)
 			continue;
-		if (t->nmounts == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct mount_fs *m = realloc(t->mounts, cap * sizeof *m);
-			if (!m)
-				break;
-			t->mounts = m;
-		}
+		struct mount_fs *m = zc_grow(t->mounts, &cap, t->nmounts + 1, sizeof *m);
+		if (!m)
+			break;
+		t->mounts = m;
 		t->mounts[t->nmounts].dev = makedev(maj, min);
 		snprintf(t->mounts[t->nmounts].fs, sizeof t->mounts[t->nmounts].fs, "%s", fs);
 		t->nmounts++;
@@ -110,15 +108,11 @@ static struct proc_fds *proc(struct zc_fdtable *t, int pid)
 	for (size_t i = t->nprocs; i-- > 0;)
 		if (t->procs[i].pid == pid)
 			return &t->procs[i];
-	if (t->nprocs == t->capprocs) {
-		size_t cap = t->capprocs ? 2 * t->capprocs : 16;
-		struct proc_fds *p = realloc(t->procs, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		t->procs = p;
-		t->capprocs = cap;
-	}
-	struct proc_fds *p = &t->procs[t->nprocs++];
+	struct proc_fds *p = zc_grow(t->procs, &t->capprocs, t->nprocs + 1, sizeof *p);
+	if (!p)
+		return NULL;
+	t->procs = p;
+	p = &t->procs[t->nprocs++];
 	memset(p, 0, sizeof *p);
 	p->pid = pid;
 	return p;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "harness.h"
 #include "trace.h"
 
 struct task {
@@ -79,14 +80,10 @@ static struct task *task_find(struct tasks *t, int tid, int create)
 /* ---- mappings ---- */
 static void map_add(struct maps *m, int pid, uint64_t start, uint64_t len, int file, int from_proc)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 256;
-		struct range *r = realloc(m->r, cap * sizeof *r);
-		if (!r)
-			return;
-		m->r = r;
-		m->cap = cap;
-	}
+	struct range *r = zc_grow(m->r, &m->cap, m->n + 1, sizeof *r);
+	if (!r)
+		return;
+	m->r = r;
 	m->r[m->n++] = (struct range){.pid = pid, .file = file, .from_proc = from_proc, .start = start, .end = start + len};
 }
 
@@ -112,14 +109,10 @@ static void map_read_proc(struct maps *m, int pid, uint64_t now)
 	if (r && now - r->time < 10000000u)
 		return;
 	if (!r) {
-		if (m->nread == m->capread) {
-			size_t cap = m->capread ? 2 * m->capread : 16;
-			struct proc_read *n = realloc(m->reads, cap * sizeof *n);
-			if (!n)
-				return;
-			m->reads = n;
-			m->capread = cap;
-		}
+		struct proc_read *n = zc_grow(m->reads, &m->capread, m->nread + 1, sizeof *n);
+		if (!n)
+			return;
+		m->reads = n;
 		r = &m->reads[m->nread++];
 		r->pid = pid;
 	}
@@ -197,14 +190,10 @@ static struct zc_io_path *path_find(struct zc_ioprof *p, const struct zc_syscall
 		    !strcmp(q->fs, to.fs) && !strcmp(q->from_fs, from.fs))
 			return q;
 	}
-	if (p->npaths == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 32;
-		struct zc_io_path *n = realloc(p->paths, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		p->paths = n;
-		p->cap = cap;
-	}
+	struct zc_io_path *n = zc_grow(p->paths, &p->cap, p->npaths + 1, sizeof *n);
+	if (!n)
+		return NULL;
+	p->paths = n;
 	struct zc_io_path *q = &p->paths[p->npaths++];
 	memset(q, 0, sizeof *q);
 	q->sys = s;

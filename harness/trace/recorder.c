@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "trace.h"
 
 /* The sampled tracepoints; the raw data's first field (common_type) says which one. */
@@ -60,14 +61,10 @@ static uint64_t now_ns(void)
 
 static int add_fd(struct zc_recorder *r, int fd)
 {
-	if (r->nfds == r->capfds) {
-		size_t cap = r->capfds ? 2 * r->capfds : 64;
-		int *f = realloc(r->fds, cap * sizeof *f);
-		if (!f)
-			return -1;
-		r->fds = f;
-		r->capfds = cap;
-	}
+	int *f = zc_grow(r->fds, &r->capfds, r->nfds + 1, sizeof *f);
+	if (!f)
+		return -1;
+	r->fds = f;
 	r->fds[r->nfds++] = fd;
 	return 0;
 }
@@ -295,14 +292,10 @@ void zc_recorder_wait(struct zc_recorder *r, int timeout_ms)
 
 static struct zc_tev *push(struct zc_recorder *r)
 {
-	if (r->npending == r->cappending) {
-		size_t cap = r->cappending ? 2 * r->cappending : 4096;
-		struct zc_tev *p = realloc(r->pending, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		r->pending = p;
-		r->cappending = cap;
-	}
+	struct zc_tev *p = zc_grow(r->pending, &r->cappending, r->npending + 1, sizeof *p);
+	if (!p)
+		return NULL;
+	r->pending = p;
 	struct zc_tev *e = &r->pending[r->npending++];
 	memset(e, 0, sizeof *e);
 	e->seq = r->seq++;

@@ -186,17 +186,6 @@ static void copy_field(json_t *to, json_t *from, const char *key)
 	json_object_set(to, key, v ? v : json_null());
 }
 
-static void human(double v, char *out, size_t len)
-{
-	const char *u[] = {"B", "KB", "MB", "GB", "TB"};
-	int i = 0;
-	while (v >= 1000 && i < 4) {
-		v /= 1000;
-		i++;
-	}
-	snprintf(out, len, i ? "%.2f %s" : "%.0f %s", v, u[i]);
-}
-
 json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir)
 {
 	char result_path[4096] = "";
@@ -246,7 +235,7 @@ json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir)
 			json_object_set_new(j, "bytes_per_call_median", json_integer((json_int_t)median));
 			json_array_append_new(terms, j);
 			copied += m[k].bytes;
-			human((double)m[k].bytes, b, sizeof b);
+			zc_si((double)m[k].bytes, "B", b, sizeof b);
 			int n = snprintf(w, left, "%s%s %s %s", k ? " + " : "", m[k].largest->sys->name,
 					 zc_fd_kind_name[m[k].largest->kind], b);
 			if (n > 0 && (size_t)n < left) {

@@ -183,3 +183,13 @@ expected_suggestions() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"no such readable file"* ]]
 }
+
+@test "a profile is Google Benchmark JSON too: one entry per path, and scripts/compare compares two" {
+  "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/a.json" -- "$FIXTURE" "$WORK" 2>/dev/null
+  "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/b.json" -- "$FIXTURE" "$WORK" 2>/dev/null
+  [ "$(jq '(.benchmarks | length) == (.paths | length)' "$WORK/a.json")" = true ]
+  [ "$(jq '[.benchmarks[] | select(.name | startswith("profile/sendfile/file:"))] | .[0].iterations' "$WORK/a.json")" -eq 4 ]
+  run "$ROOT/scripts/compare" "$WORK/a.json" "$WORK/b.json"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| profile/copy_file_range/file:"* ]]
+}
