@@ -1,6 +1,7 @@
 # zcbench - paired zero-copy IO benchmarks.
 #   make            build build/zcbench
 #   make bench      run the whole suite, write results/<machine>/<UTC time>-<commit>.json
+#   make replicate  the suite twice, and how well run 2 lands in run 1's intervals
 #   make test       unit tests (cmocka), end-to-end tests (bats), sanitizer build
 #   make deps       install the Debian packages (as root)
 # bench, test, crosscheck and report check the packages first (installing them as root),
@@ -37,7 +38,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: profiles tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
+.PHONY: replicate profiles tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -85,6 +86,11 @@ testdata: built
 MACHINE ?=
 bench: built
 	@scripts/run-bench $(BUILD)/zcbench "$(MACHINE)" $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
+
+# The suite twice in a row and the replicate report: how many of run 2's ratios land in run
+# 1's intervals and in the prediction intervals, and every verdict that differs.
+replicate: built
+	@scripts/replicate $(BUILD)/zcbench "$(MACHINE)" $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
 
 # The file pairs at every size from 4 KiB to 1 GiB (needs ~1.4 GiB of test data, a few minutes).
 bench-sweep:

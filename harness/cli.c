@@ -1,5 +1,7 @@
 /* cli.c - command-line options. Usage errors return 2 with a one-line message. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,14 +19,21 @@ void zc_usage(FILE *f)
 	      "  --list              list pairs and params, then exit\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
-	      "  --rounds N          timed rounds per pair, even, 8..100000 (default 40; 8 with\n"
-	      "                      --quick): N/2 AB|BA blocks, plus one counted block per two\n"
-	      "                      timed blocks; params of one iteration per sample (cold\n"
-	      "                      cache) run 4x as many\n"
+	      "  --invocations K     fresh processes per run, each running every selected pair\n"
+	      "                      once in an order of its own, 1..64 (default 7; 3 with\n"
+	      "                      --quick): the ratio's interval is over the invocations\n"
+	      "  --rounds N          timed rounds per pair and invocation, even, 4..100000\n"
+	      "                      (default 8; 4 with --quick): N/2 AB|BA blocks, plus, in\n"
+	      "                      every third invocation, one counted block per four timed\n"
+	      "                      ones (at least one); params of one iteration per sample\n"
+	      "                      (cold cache) run 4x as many\n"
+	      "  --seed N            seed of the pairs' order in each invocation (default: from\n"
+	      "                      the clock; recorded in the result)\n"
 	      "  --min-time SECONDS  target time of one sample, each side calibrated on its own,\n"
 	      "                      0.0001..60 (default 0.025)\n"
-	      "  --equivalence PCT   'same' needs the ratio's whole interval within +-PCT%\n"
-	      "                      (default 5)\n"
+	      "  --equivalence PCT   'same' (an equivalence test) needs the ratio within +-PCT%,\n"
+	      "                      or within twice the re-run spread of the pair's kind when\n"
+	      "                      that is wider (default 5)\n"
 	      "  --alpha P           run-wide error rate of faster/slower verdicts (Holm), and\n"
 	      "                      1 - confidence of the intervals, 0.0001..0.5 (default 0.05)\n"
 	      "  --out FILE          write the JSON result to FILE (atomic; never overwrites)\n"
@@ -34,8 +43,11 @@ void zc_usage(FILE *f)
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
 	      "  --machine NAME      the machine's name in the result (default: --machine-name)\n"
 	      "  --machine-name      print this machine's default results folder name, then exit\n"
-	      "  --reanalyse FILE    the block analysis of a result file's rounds (with --alpha,\n"
-	      "                      --equivalence), beside its published verdicts; then exit\n"
+	      "  --reanalyse FILE    the analysis again on a result file's samples (its own alpha\n"
+	      "                      and equivalence), beside its published verdicts; then exit\n"
+	      "  --compare OLD NEW   per pair, whether NEW's ratio lies in OLD's interval and in\n"
+	      "                      the prediction interval of a re-run (JSON on stdout;\n"
+	      "                      scripts/compare and scripts/replicate format it); then exit\n"
 	      "  --machine-profile   measure the machine profile (the primitives' costs every\n"
 	      "                      result carries), print it (and write it with --out), exit\n"
 	      "  --no-machine-profile  a run without the profile (its pairs get no predicted ratio)\n"
@@ -50,8 +62,9 @@ void zc_usage(FILE *f)
 	      "  --thp MODE          with --tune: always, madvise or never\n"
 	      "  --fault-around BYTES  with --tune: debugfs fault_around_bytes (4096 maps one page\n"
 	      "                      per file fault; 65536 is the kernel's default)\n"
-	      "  --aslr              keep ASLR on (by default the run re-executes itself with\n"
-	      "                      ASLR off for its own process only)\n"
+	      "  --no-aslr           the invocations run with ASLR off (one memory layout); by\n"
+	      "                      default each has its own, and the result counts them\n"
+	      "  --aslr              the default (kept for older command lines)\n"
 	      "  --help              this text\n"
 	      "  --version           print the version\n"
 	      "\n"
@@ -75,6 +88,9 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"reanalyse", required_argument, 0, 'R'}, {"attribute", required_argument, 0, 'B'},
 		{"machine-profile", no_argument, 0, 'P'}, {"no-machine-profile", no_argument, 0, 'Q'},
 		{"fault-around", required_argument, 0, 'G'},
+		{"invocations", required_argument, 0, 'I'}, {"seed", required_argument, 0, 'S'},
+		{"no-aslr", no_argument, 0, 'O'},	  {"compare", required_argument, 0, 'C'},
+		{"invocation-worker", required_argument, 0, 'W'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -83,6 +99,10 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 	o->equivalence = -1;
 	o->alpha = -1;
 	o->min_time = -1;
+	o->invocations = -1;
+	o->worker_fd = -1;
+	o->argc = argc;
+	o->argv = argv;
 	o->format = ZC_FMT_TABLE;
 	err[0] = '\0';
 
@@ -100,7 +120,41 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		case 'M': o->make_testdata = 1; break;
 		case 'T': o->tune = 1; break;
 		case 'U': o->tune_reset = 1; break;
-		case 'A': o->keep_aslr = 1; break;
+		case 'A': break; /* ASLR on is the default now */
+		case 'O': o->no_aslr = 1; break;
+		case 'C': o->compare[0] = optarg; break;
+		case 'I':
+			if (zc_parse_long(optarg, 1, ZC_MAX_INVOCATIONS, &lv) != 0) {
+				snprintf(err, errlen, "--invocations: '%s' is not an integer in 1..%d", optarg,
+					 ZC_MAX_INVOCATIONS);
+				return 2;
+			}
+			o->invocations = (int)lv;
+			break;
+		case 'S': {
+			char *end;
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || *optarg == '-') {
+				snprintf(err, errlen, "--seed: '%s' is not a non-negative integer", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'W': {
+			/* fd,id,seed: set by the driver for its workers (invocation.c). */
+			int fd;
+			unsigned id;
+			unsigned long long seed;
+			if (sscanf(optarg, "%d,%u,%llu", &fd, &id, &seed) != 3 || fd < 0) {
+				snprintf(err, errlen, "--invocation-worker: '%s' is not FD,ID,SEED", optarg);
+				return 2;
+			}
+			o->worker_fd = fd;
+			o->worker_index = (int)id;
+			o->worker_seed = seed;
+			break;
+		}
 		case 'H':
 			if (strcmp(optarg, "always") && strcmp(optarg, "madvise") && strcmp(optarg, "never")) {
 				snprintf(err, errlen, "--thp: '%s' is not one of always, madvise, never", optarg);
@@ -151,10 +205,11 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			o->cpu = (int)lv;
 			break;
 		case 'r':
-			if (zc_parse_long(optarg, 8, 100000, &lv) != 0 || lv % 2) {
+			if (zc_parse_long(optarg, 4, 100000, &lv) != 0 || lv % 2) {
 				snprintf(err, errlen,
-					 "--rounds: '%s' is not an even integer in 8..100000 "
-					 "(rounds come in AB|BA blocks; 4 blocks is the fewest with an interval)",
+					 "--rounds: '%s' is not an even integer in 4..100000 "
+					 "(rounds come in AB|BA blocks; 2 blocks per invocation is the fewest with a "
+					 "within-run error)",
 					 optarg);
 				return 2;
 			}
@@ -196,6 +251,13 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		}
 		o->attribute[1] = argv[optind++];
 	}
+	if (o->compare[0]) {
+		if (optind != argc - 1) {
+			snprintf(err, errlen, "--compare needs two result files: --compare OLD.json NEW.json");
+			return 2;
+		}
+		o->compare[1] = argv[optind++];
+	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return 2;
@@ -214,7 +276,9 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 	for (int i = 0, off = 0; i < argc && off < (int)sizeof o->cmdline - 1; i++)
 		off += snprintf(o->cmdline + off, sizeof o->cmdline - (size_t)off, "%s%s", i ? " " : "", argv[i]);
 	if (o->rounds < 0)
-		o->rounds = o->quick ? 8 : 40;
+		o->rounds = o->quick ? 4 : 8;
+	if (o->invocations < 0)
+		o->invocations = o->quick ? 3 : 7;
 	if (o->equivalence < 0)
 		o->equivalence = 0.05;
 	if (o->alpha < 0)

@@ -33,11 +33,19 @@ enum zc_format { ZC_FMT_TABLE, ZC_FMT_BENCHSTAT, ZC_FMT_NONE };
 
 struct zc_options {
 	int list, help, version, quick, sweep, make_testdata, machine_name;
-	int tune, tune_reset, keep_aslr;
+	int tune, tune_reset, no_aslr;
+	int invocations;     /* fresh processes per run, each running every selected pair once */
+	unsigned long long seed; /* the pair order's seed (0: from the clock), recorded */
+	int worker_fd;       /* >= 0: this process is invocation worker_index, writing to this fd */
+	int worker_index;
+	unsigned long long worker_seed; /* its order's seed */
+	const char *compare[2]; /* --compare OLD NEW */
+	int argc;            /* the command line, for the invocations */
+	char **argv;
 	const char *thp;     /* --thp: THP mode for --tune */
 	const char *fault_around; /* --fault-around: fault_around_bytes for --tune */
 	int cpu;             /* -1: the last allowed core */
-	int rounds;          /* timed rounds, even: rounds/2 AB|BA blocks */
+	int rounds;          /* timed rounds per invocation, even: rounds/2 AB|BA blocks */
 	double min_time;     /* seconds per sample, per side */
 	double equivalence;  /* 'same' margin, as a fraction */
 	double alpha;        /* run-wide error rate; intervals at 1 - alpha */
@@ -88,6 +96,8 @@ void zc_outcome_take(uint64_t out[ZC_NSIDES][2]);
 
 /* ---- run/runner.c ---- */
 enum zc_status { ZC_ST_OK, ZC_ST_SKIPPED, ZC_ST_ERROR };
+/* The most invocations one run holds. */
+#define ZC_MAX_INVOCATIONS ZC_LEVELS_MAX
 
 /* A statistic with its interval: median and order-statistics interval (per side), or
  * the analysis's estimate (ratios). */
@@ -190,7 +200,8 @@ int zc_attribute(const char *old_path, const char *new_path, FILE *out);
 /* Per side: the timed samples (no counter, no tracepoint), the counted samples, and the
  * analysis's summary of both. */
 struct zc_side_result {
-	uint64_t iterations;       /* per sample, calibrated for this side alone */
+	uint64_t iterations;       /* per sample, calibrated for this side alone (the median over
+				      the invocations; inv_iterations has each one's) */
 	size_t n;                  /* timed samples, one per round */
 	double *real_ns, *cpu_ns;  /* per iteration, per timed sample */
 	double *steal_ns, *run_delay_ns, *ghz_before, *ghz_after;
@@ -235,14 +246,26 @@ struct zc_pair_result {
 	unsigned char *first;   /* per round: the side that ran first (each block has one
 				   round of each order) */
 	int verified;
+	/* Invocations (fresh processes) whose rounds are here, in the order they ran: rounds
+	 * [inv_start[i], inv_start[i + 1]) are invocation inv_id[i]'s, each side calibrated
+	 * there to inv_iterations[i][side]. */
+	size_t ninv;
+	size_t inv_start[ZC_MAX_INVOCATIONS + 1];
+	unsigned inv_id[ZC_MAX_INVOCATIONS];
+	uint64_t inv_iterations[ZC_MAX_INVOCATIONS][ZC_NSIDES];
+	double inv_seconds[ZC_MAX_INVOCATIONS]; /* wall time of the pair in each: setup,
+						   calibration, blocks, counted blocks, teardown */
 	size_t nnotes;          /* zc_note()s from the pair's setup and run */
 	char note_key[ZC_MAX_NOTES][64], note_val[ZC_MAX_NOTES][ZC_NOTE_LEN];
 	/* Filled by zc_analyse_run: */
 	size_t blocks;
 	double *block_ratio, *position;
 	struct zc_estimate ratio_est, position_est;
+	struct zc_levels levels;  /* the ratio's two levels: invocations and blocks within them */
 	struct zc_drift drift;
 	double p_adjusted;
+	double margin;           /* the equivalence margin used for this pair (a fraction) */
+	double tost_p, tost_p_adjusted; /* "within +-margin" (TOST), Holm over the family */
 	const char *bound;      /* NULL, or "lower" when the zero-copy side is at the loop floor,
 				   "upper" when the baseline is */
 	double saving_ns;       /* baseline - zerocopy median time per iteration */
@@ -251,7 +274,9 @@ struct zc_pair_result {
 	/* The same analysis on system CPU per iteration (every process, all cores): */
 	double *cpu_block_ratio;
 	struct zc_estimate cpu_ratio_est;
+	struct zc_levels cpu_levels;
 	struct zc_drift cpu_drift;
+	double cpu_tost_p, cpu_tost_p_adjusted;
 	double cpu_p_adjusted;
 	const char *cpu_verdict;
 	char cpu_why[256];
@@ -275,7 +300,11 @@ struct zc_run_config {
 	int cpu;           /* the pinned core (host readings) */
 	double ref_ghz;    /* the frequency probe's reference */
 	double sys_overhead_ns; /* CPU time an empty whole-machine window reports */
+	int no_counting;   /* no counted block in this invocation (counts hardly vary: a run
+			      counts in some of its invocations, ZC_COUNTED_EVERY) */
 };
+/* Invocations 0, ZC_COUNTED_EVERY, 2 x ZC_COUNTED_EVERY, ... open the counters. */
+#define ZC_COUNTED_EVERY 3
 
 /* Params of one iteration per sample run this many times the rounds. */
 #define ZC_SINGLE_ROUNDS_FACTOR 4
@@ -284,9 +313,39 @@ struct zc_run_config {
  * loop, not the work: its time is an upper bound. */
 #define ZC_FLOOR_FACTOR 5.0
 
+/* One invocation of a run: a fresh process that ran every selected pair once. */
+struct zc_invocation {
+	unsigned id;                /* its place in the run, 0.. */
+	unsigned long long order_seed; /* the pairs' order in it came from this seed */
+	double started_s, seconds;  /* since the run's first invocation started; how long */
+	double loop_floor_ns, ref_ghz, sys_overhead_ns; /* measured in it */
+	char layout[160];           /* where its text, heap, stack and mappings landed (ASLR) */
+};
+
+/* Pair kinds whose re-run spread is pooled for the equivalence margin. */
+enum zc_kind { ZC_KIND_CONTROL, ZC_KIND_STREAM, ZC_KIND_OTHER, ZC_NKINDS };
+extern const char *const zc_kind_name[ZC_NKINDS];
+enum zc_kind zc_pair_kind(const struct zc_pair *p);
+
+struct zc_kind_margin {
+	size_t pairs;        /* pairs of the kind with a between-run spread */
+	double between_sd;   /* their median between-run SD of ln(ratio) */
+	double margin;       /* max(--equivalence, ZC_MARGIN_SDS x between_sd) */
+};
+/* A ratio within this many between-run SDs of 1 cannot be told apart from a re-run. */
+#define ZC_MARGIN_SDS 2.0
+
 struct zc_run {
 	struct zc_pair_result *results;
 	size_t n;
+	size_t ninv;
+	struct zc_invocation inv[ZC_MAX_INVOCATIONS];
+	/* Holm's families: the pair/params an unfiltered run has, the controls apart (their
+	 * verdicts check the instrument; they claim nothing about zero-copy). 0: the pairs that
+	 * ran (results from before fixed families). */
+	size_t family, control_family;
+	char family_rule[300];
+	struct zc_kind_margin margins[ZC_NKINDS];
 	struct zc_counters counters; /* availability and reasons (opened per counted block) */
 	double loop_floor_ns;        /* an empty iteration of the harness's own loop */
 	double sys_overhead_ns;      /* an empty whole-machine CPU window */
@@ -297,10 +356,52 @@ struct zc_run {
 	size_t nwarnings;
 };
 
+/* ---- run/invocation.c ---- */
+struct zc_selection {
+	const struct zc_pair *pair;
+	const struct zc_param *param;
+};
+/* The pair/params the options select, in registry order (at most max into sel; sel may be
+ * NULL); returns how many there are. */
+size_t zc_select(const struct zc_options *o, struct zc_selection *sel, size_t max);
+/* Holm's families for a run with these options (every pair/param an unfiltered run would
+ * have: the non-control ones into run->family, the controls into run->control_family),
+ * and the rule in words into run->family_rule. */
+void zc_family_size(const struct zc_options *o, struct zc_run *run);
+/* Invocation id's seed for the order of its pairs. */
+unsigned long long zc_invocation_seed(unsigned long long run_seed, unsigned id);
+/* The worker (--invocation-worker): runs every selected pair once, in its seed's order,
+ * and writes its result document to o->worker_fd. Returns the exit status. */
+int zc_invocation_main(const struct zc_options *o);
+/* The driver: o->invocations workers one after the other, their pairs appended to run's
+ * (run->n slots, the selection in registry order); bench context entries copied to ctx.
+ * 0, 1 (a pair or an invocation failed) or 130 (interrupted). */
+int zc_run_invocations(const struct zc_options *o, struct zc_run *run, struct json_t *ctx);
+/* From a signal handler: passes sig on to the running worker. */
+void zc_invocation_signal(int sig);
+
+/* ---- run/load.c ---- */
+/* The most timed rounds one loaded pair may have. */
+#define ZC_MAX_LOADED_ROUNDS 100000
+struct json_t;
+/* A result document (or an invocation's) into run: its settings, invocations and every
+ * pair's samples, ready for zc_analyse_run. run->alpha and run->equivalence keep their
+ * values unless the document has its own. 0, or -1 with a message. */
+int zc_run_load(const struct json_t *doc, struct zc_run *run, char *err, size_t errlen);
+/* A JSON number rounded to the 10 significant digits a result file keeps (NAN if none). */
+double zc_json_real10(const struct json_t *v);
+/* Frees a run's pair results. */
+void zc_run_free(struct zc_run *run);
+
 /* Runs one pair at one param. Always fills r (status says what happened). */
 void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 		 const struct zc_param *param, struct zc_pair_result *r);
 void zc_pair_result_free(struct zc_pair_result *r);
+/* A side's sample arrays for n timed and ncounted counted samples; 0 or -1. */
+int zc_side_alloc(struct zc_side_result *s, size_t n, size_t ncounted);
+/* Appends an invocation's result (status ok) to dst, which starts zeroed: its rounds and
+ * samples follow dst's, its invocations are added. 0, or -1 (out of memory, too many). */
+int zc_pair_result_append(struct zc_pair_result *dst, const struct zc_pair_result *src);
 /* Grows a run's iteration count until it lasts ~min_time, and confirms it (used for the
  * sides and the machine profile's primitives). */
 int zc_calibrate(double min_time, int (*run)(void *ctx, int side, uint64_t iters, double *ns), void *ctx,
@@ -309,8 +410,18 @@ int zc_calibrate(double min_time, int (*run)(void *ctx, int side, uint64_t iters
 double zc_loop_floor_ns(const struct zc_run_config *cfg);
 
 /* ---- analysis/reanalyse.c ---- */
-/* zcbench --reanalyse FILE: the block analysis of a result file's rounds, as markdown. */
-int zc_reanalyse(const char *path, double alpha, double equivalence, FILE *out);
+/* zcbench --reanalyse FILE: the run's analysis again on a result file's samples, beside
+ * what it published, as markdown. 0, or 2 with a message. */
+int zc_reanalyse(const char *path, FILE *out);
+
+/* ---- analysis/compare.c ---- */
+/* zcbench --compare OLD NEW: per pair in both, NEW's ratio against OLD's interval and
+ * against the prediction interval of a re-run (from both runs' standard errors), and how
+ * the verdict changed; JSON on out. 0, or 2 with a message. */
+int zc_compare(const char *old_path, const char *new_path, FILE *out);
+/* The prediction interval's half-width in ln units for a re-run, from two runs' standard
+ * errors and degrees of freedom (Welch), at 1 - alpha. */
+double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, double alpha);
 
 /* ---- analysis/summary.c ---- */
 /* Every statistic of a run, once: per side, per pair, and the run-wide adjustment. */

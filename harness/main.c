@@ -1,9 +1,8 @@
 /* main.c - zcbench: options, pinning, the run loop, and where results go. */
 #define _GNU_SOURCE
+#include <gsl/gsl_errno.h>
 #include <jansson.h>
-#include <regex.h>
 #include <signal.h>
-#include <sys/personality.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +10,6 @@
 
 #include "harness.h"
 #include "trace.h"
-
-static int selected(const struct zc_options *o, regex_t *re, const struct zc_pair *p,
-		    const struct zc_param *q)
-{
-	if (!o->sweep && (q->flags & ZC_PARAM_SWEEP))
-		return 0;
-	if (!o->filter)
-		return 1;
-	char name[256];
-	snprintf(name, sizeof name, "%s/%s", p->name, q->name);
-	return regexec(re, name, 0, NULL, 0) == 0;
-}
 
 static void list_pairs(void)
 {
@@ -63,24 +50,6 @@ static int make_testdata(const struct zc_options *o)
 		zc_testdata_close(&td);
 	}
 	return 0;
-}
-
-/*
- * ASLR off for this process only, as Google Benchmark can: set ADDR_NO_RANDOMIZE and
- * re-execute, so that buffer addresses (and their relative alignment) are the same from
- * run to run. Where personality() is refused (a seccomp filter), the run goes on with
- * ASLR and says so in the context.
- */
-static void without_aslr(const struct zc_options *o, char **argv)
-{
-	int pers = personality(0xffffffff);
-	if (o->keep_aslr || pers == -1 || (pers & ADDR_NO_RANDOMIZE))
-		return;
-	if (personality((unsigned long)pers | ADDR_NO_RANDOMIZE) == -1)
-		return;
-	fflush(NULL);
-	execv("/proc/self/exe", argv);
-	personality((unsigned long)pers); /* exec failed: carry on as we were */
 }
 
 /* zcbench --machine-profile: the primitives alone, printed and (with --out) written with
@@ -125,21 +94,56 @@ static int machine_profile(const struct zc_options *o)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (zc_interrupted())
-		_exit(130); /* second Ctrl-C: at once; the unnamed result file vanishes with us */
+	if (zc_interrupted()) {
+		/* second Ctrl-C: at once; the unnamed result file vanishes with us */
+		zc_invocation_signal(SIGKILL);
+		_exit(130);
+	}
 	zc_set_interrupted(1);
+	zc_invocation_signal(sig); /* a signal sent to the driver alone reaches the worker too */
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* socket pairs see EPIPE as an error instead of dying */
+}
+
+/* How many different memory layouts the invocations had, in words for the context. */
+static void aslr_text(const struct zc_options *o, const struct zc_run *run, char *out, size_t len)
+{
+	size_t distinct = 0;
+	for (size_t i = 0; i < run->ninv; i++) {
+		size_t j = 0;
+		while (j < i && strcmp(run->inv[j].layout, run->inv[i].layout) != 0)
+			j++;
+		distinct += j == i;
+	}
+	snprintf(out, len, "%s: %zu distinct memory layouts in %zu invocations",
+		 o->no_aslr ? "off for the invocations (--no-aslr, personality ADDR_NO_RANDOMIZE)" : "on", distinct,
+		 run->ninv);
 }
 
 int main(int argc, char **argv)
 {
 	struct zc_options o;
 	char err[512];
+	/* A statistic GSL cannot compute comes back as NAN (a verdict of "unknown"), not as an
+	 * abort that would throw a finished run away. */
+	gsl_set_error_handler_off();
 	if (argc > 1 && !strcmp(argv[1], "profile"))
 		return zc_ioprof_main(argc - 1, argv + 1);
 	if (zc_parse_args(argc, argv, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
 		return 2;
+	}
+	if (o.worker_fd >= 0) {
+		catch_signals();
+		return zc_invocation_main(&o);
 	}
 	if (o.help) {
 		zc_usage(stdout);
@@ -156,9 +160,11 @@ int main(int argc, char **argv)
 	if (o.make_testdata)
 		return make_testdata(&o);
 	if (o.reanalyse)
-		return zc_reanalyse(o.reanalyse, o.alpha, o.equivalence, stdout);
+		return zc_reanalyse(o.reanalyse, stdout);
 	if (o.attribute[0])
 		return zc_attribute(o.attribute[0], o.attribute[1], stdout);
+	if (o.compare[0])
+		return zc_compare(o.compare[0], o.compare[1], stdout);
 	if (o.machine_name) {
 		char name[128], facts[512];
 		zc_machine_identity(name, sizeof name, facts, sizeof facts);
@@ -171,30 +177,16 @@ int main(int argc, char **argv)
 		return zc_tune_reset();
 	if (o.machine_profile)
 		return machine_profile(&o);
-	without_aslr(&o, argv);
-
-	regex_t re;
-	if (o.filter && regcomp(&re, o.filter, REG_EXTENDED | REG_NOSUB) != 0)
-		return 2; /* already validated by zc_parse_args */
-	size_t total = 0;
-	for (size_t i = 0; i < zc_registry_count(); i++) {
-		const struct zc_pair *p = zc_registry_get(i);
-		for (size_t k = 0; k < p->nparams; k++)
-			total += (size_t)selected(&o, &re, p, &p->params[k]);
-	}
+	size_t total = zc_select(&o, NULL, 0);
 	if (total == 0) {
 		fprintf(stderr, "zcbench: no pair/param matches --filter '%s' (see --list)\n",
 			o.filter ? o.filter : "");
-		if (o.filter)
-			regfree(&re);
 		return 2;
 	}
 
 	struct zc_outfile out = {.fd = -1};
 	if (o.out && zc_out_open(&out, o.out, err, sizeof err) != 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
-		if (o.filter)
-			regfree(&re);
 		return 2;
 	}
 
@@ -202,17 +194,9 @@ int main(int argc, char **argv)
 	if (cpu < 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
 		zc_out_abort(&out);
-		if (o.filter)
-			regfree(&re);
 		return 2;
 	}
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* socket pairs see EPIPE as an error instead of dying */
+	catch_signals();
 
 	static struct zc_run run;
 	run.results = calloc(total, sizeof *run.results);
@@ -220,20 +204,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcbench: out of memory\n");
 		return 1;
 	}
+	run.n = total;
 	run.alpha = o.alpha;
 	run.equivalence = o.equivalence;
+	zc_family_size(&o, &run);
+	if (!o.seed)
+		o.seed = ((unsigned long long)zc_now_ns() ^ ((unsigned long long)getpid() << 32)) >> 11;
 	struct zc_run_config cfg = {.rounds = o.rounds, .min_time = o.min_time, .cpu = cpu};
 	run.loop_floor_ns = zc_loop_floor_ns(&cfg);
 	double probes[21];
 	for (int k = 0; k < 21; k++)
 		probes[k] = zc_freq_probe(zc_now_ns);
-	run.ref_ghz = cfg.ref_ghz = zc_median(probes, 21);
-	run.sys_overhead_ns = cfg.sys_overhead_ns = zc_sys_overhead();
+	run.ref_ghz = zc_median(probes, 21);
+	run.sys_overhead_ns = zc_sys_overhead();
+	double min_time = o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME;
 	if (!o.no_profile) {
 		fprintf(stderr, "[profile] the machine's primitive costs\n");
 		/* A --quick run (CI-sized) measures it once and stops at 4 MiB. */
-		zc_profile_measure(&run.profile, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME,
-				   o.quick ? 4u << 20 : 0);
+		zc_profile_measure(&run.profile, min_time, o.quick ? 4u << 20 : 0);
 	} else {
 		snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
 	}
@@ -245,68 +233,47 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < run.nwarnings; i++)
 		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
 
-	if (o.format == ZC_FMT_BENCHSTAT) {
-		printf("goos: linux\ngoarch: %s\npkg: zcbench\ncpu: %s\n",
-		       json_string_value(json_object_get(ctx, "arch")),
-		       json_string_value(json_object_get(ctx, "cpu_model")));
-	}
-	fflush(stdout);
-
-	int failed = 0;
-	for (size_t i = 0; i < zc_registry_count() && !zc_interrupted(); i++) {
-		const struct zc_pair *p = zc_registry_get(i);
-		for (size_t k = 0; k < p->nparams && !zc_interrupted(); k++) {
-			if (!selected(&o, &re, p, &p->params[k]))
-				continue;
-			struct zc_pair_result *r = &run.results[run.n];
-			fprintf(stderr, "[%zu/%zu] %s/%s\n", run.n + 1, total, p->name, p->params[k].name);
-			zc_run_pair(&cfg, p, &p->params[k], r);
-			run.n++;
-			if (r->status == ZC_ST_ERROR) {
-				failed = 1;
-				fprintf(stderr, "zcbench: %s/%s: %s\n", p->name, p->params[k].name, r->message);
-			}
-			if (o.format == ZC_FMT_BENCHSTAT)
-				zc_print_benchstat(stdout, r);
-			fflush(stdout);
-		}
-	}
+	int rc = zc_run_invocations(&o, &run, ctx);
 	/* The profile again: the machine may have changed while the pairs ran. */
 	if (!o.no_profile && !o.quick && run.profile.measured && !zc_interrupted()) {
 		static struct zc_profile after;
 		fprintf(stderr, "[profile] again, after the pairs\n");
-		if (zc_profile_measure(&after, o.min_time < ZC_PROFILE_MIN_TIME ? o.min_time : ZC_PROFILE_MIN_TIME, 0) == ZC_OK)
+		if (zc_profile_measure(&after, min_time, 0) == ZC_OK)
 			zc_profile_combine(&run.profile, &after);
 	}
+	for (size_t i = 0; i < run.n; i++)
+		if (run.results[i].status == ZC_ST_ERROR && rc != 130)
+			fprintf(stderr, "zcbench: %s/%s: %s\n", run.results[i].pair->name, run.results[i].param->name,
+				run.results[i].message);
 	/* Verdicts need every pair's p-value (run-wide error control): the table comes last. */
 	zc_analyse_run(&run);
+	if (o.format == ZC_FMT_BENCHSTAT && !zc_interrupted()) {
+		printf("goos: linux\ngoarch: %s\npkg: zcbench\ncpu: %s\n",
+		       json_string_value(json_object_get(ctx, "arch")),
+		       json_string_value(json_object_get(ctx, "cpu_model")));
+		for (size_t i = 0; i < run.n; i++)
+			zc_print_benchstat(stdout, &run.results[i]);
+	}
 	if (o.format == ZC_FMT_TABLE && !zc_interrupted()) {
-		printf("zcbench %s: %zu pair/params, %d rounds (AB|BA blocks), min-time %gs per side, pinned to cpu%d\n",
-		       ZC_VERSION, run.n, o.rounds, o.min_time, cpu);
-		printf("ratio = baseline time / zero-copy time (>1: zero-copy faster); verdicts: Holm, alpha %g, same within +-%g%%; loop floor %.3f ns\n\n",
-		       o.alpha, o.equivalence * 100, run.loop_floor_ns);
+		printf("zcbench %s: %zu pair/params, %d invocations of %d rounds (AB|BA blocks), min-time %gs per side, pinned to cpu%d\n",
+		       ZC_VERSION, run.n, o.invocations, o.rounds, o.min_time, cpu);
+		printf("ratio = baseline time / zero-copy time (>1: zero-copy faster); interval over the invocations; verdicts: Holm over %zu pairs (controls apart), alpha %g, same within +-%g%% or the re-run spread; loop floor %.3f ns\n\n",
+		       run.family, o.alpha, o.equivalence * 100, run.loop_floor_ns);
 		zc_print_table_header(stdout);
 		for (size_t i = 0; i < run.n; i++)
 			zc_print_table(stdout, &run.results[i]);
 	}
-	if (o.filter)
-		regfree(&re);
+	fflush(stdout);
 
-	int rc = failed ? 1 : 0;
 	if (zc_interrupted()) {
 		/* Nothing half-done is written: the unnamed result file is dropped. */
 		fprintf(stderr, "zcbench: interrupted; no result file written\n");
 		zc_out_abort(&out);
 		rc = 130;
 	} else if (o.out) {
-		/* Context entries from benches (implementation choices, test data) and warnings. */
-		for (size_t i = 0; i < zc_context_count(); i++)
-			json_object_set_new(ctx, zc_context_key(i), json_string(zc_context_value(i)));
-		int pers = personality(0xffffffff);
-		json_object_set_new(ctx, "aslr_process",
-				    json_string(pers != -1 && (pers & ADDR_NO_RANDOMIZE)
-							? "off for this process (personality ADDR_NO_RANDOMIZE, re-executed)"
-							: "on (--aslr, or personality refused)"));
+		char aslr[256];
+		aslr_text(&o, &run, aslr, sizeof aslr);
+		json_object_set_new(ctx, "aslr_process", json_string(aslr));
 		json_t *w = json_array();
 		for (size_t i = 0; i < run.nwarnings; i++)
 			json_array_append_new(w, json_string(run.warnings[i]));

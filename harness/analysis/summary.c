@@ -56,6 +56,42 @@ int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k)
 	return zc_sample_busy(sr, k) < ZC_PEER_BOUND_BUSY || sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP;
 }
 
+const char *const zc_kind_name[ZC_NKINDS] = {"control", "stream", "other"};
+
+enum zc_kind zc_pair_kind(const struct zc_pair *p)
+{
+	return p->flags & ZC_PAIR_CONTROL ? ZC_KIND_CONTROL : p->flags & ZC_PAIR_STREAM ? ZC_KIND_STREAM : ZC_KIND_OTHER;
+}
+
+/* The blocks of each invocation: invocation i owns blocks [start[i], start[i + 1]). A
+ * result with no invocations recorded is one invocation. */
+static size_t block_starts(const struct zc_pair_result *r, size_t *start)
+{
+	if (r->ninv == 0) {
+		start[0] = 0;
+		start[1] = r->rounds / 2;
+		return 1;
+	}
+	for (size_t i = 0; i <= r->ninv; i++)
+		start[i] = r->inv_start[i] / 2;
+	return r->ninv;
+}
+
+/* The drift test: across invocations (independent) when there are several, else across
+ * the blocks of the one, corrected for their serial correlation. */
+static void drift_of(const struct zc_pair_result *r, const double *blocks, const struct zc_levels *lv,
+		     const struct zc_estimate *e, double margin, struct zc_drift *d)
+{
+	if (lv->k >= 2) {
+		double x[ZC_LEVELS_MAX];
+		for (size_t i = 0; i < lv->k; i++)
+			x[i] = exp(lv->inv_log[i]);
+		zc_drift_test(x, lv->k, 0, margin, d);
+	} else {
+		zc_drift_test(blocks, r->blocks, isfinite(e->rho) ? e->rho : 0, margin, d);
+	}
+}
+
 /* Whole-machine CPU, the benchmark thread's busy share, peer-bound samples, and whether
  * zero-copy happened. */
 static void summarize_system(struct zc_pair_result *r, int s)
@@ -112,13 +148,13 @@ static void analyse_system(const struct zc_run *run, struct zc_pair_result *r)
 	free(r->cpu_block_ratio);
 	r->cpu_block_ratio = calloc(m ? m : 1, sizeof(double));
 	zc_ratio_estimate(NULL, 0, run->alpha, &r->cpu_ratio_est); /* all NAN until computed */
-	memset(&r->cpu_drift, 0, sizeof r->cpu_drift);
+	memset(&r->cpu_levels, 0, sizeof r->cpu_levels);
 	if (cr && pos && r->cpu_block_ratio) {
 		for (size_t k = 0; k < n; k++)
 			cr[k] = r->side[0].sys_ns[k] / r->side[1].sys_ns[k];
-		size_t b = zc_blocks(cr, r->first, n, r->cpu_block_ratio, pos);
-		if (zc_ratio_estimate(r->cpu_block_ratio, b, run->alpha, &r->cpu_ratio_est) == 0)
-			zc_drift_test(r->cpu_block_ratio, b, run->equivalence, &r->cpu_drift);
+		zc_blocks(cr, r->first, n, r->cpu_block_ratio, pos);
+		size_t start[ZC_MAX_INVOCATIONS + 1], k = block_starts(r, start);
+		zc_levels_estimate(r->cpu_block_ratio, start, k, run->alpha, &r->cpu_ratio_est, &r->cpu_levels);
 	}
 	free(cr);
 	free(pos);
@@ -152,9 +188,9 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 		return;
 	}
 	r->blocks = zc_blocks(r->ratio, r->first, r->rounds, r->block_ratio, r->position);
-	zc_ratio_estimate(r->block_ratio, r->blocks, run->alpha, &r->ratio_est);
-	zc_ratio_estimate(r->position, r->blocks, run->alpha, &r->position_est);
-	zc_drift_test(r->block_ratio, r->blocks, run->equivalence, &r->drift);
+	size_t start[ZC_MAX_INVOCATIONS + 1], k = block_starts(r, start);
+	zc_levels_estimate(r->block_ratio, start, k, run->alpha, &r->ratio_est, &r->levels);
+	zc_levels_estimate(r->position, start, k, run->alpha, &r->position_est, &(struct zc_levels){0});
 	r->saving_ns = r->side[0].real.value - r->side[1].real.value;
 	analyse_system(run, r);
 	int fb = r->side[ZC_BASELINE].at_floor, fz = r->side[ZC_ZEROCOPY].at_floor;
@@ -162,58 +198,111 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 	zc_model_pair(run, r);
 }
 
-/* The CPU verdict, a family of its own (Holm over the pairs' CPU p-values). */
-static void decide_cpu(const struct zc_run *run, struct zc_pair_result *r, double p_adjusted)
+/* The equivalence margin of each kind: --equivalence, or wider where re-runs of the kind's
+ * pairs scatter more (their median between-run SD; ratios at the loop floor are bounds and
+ * left out). */
+static void kind_margins(struct zc_run *run)
 {
-	r->cpu_p_adjusted = p_adjusted;
-	if (!isfinite(r->cpu_ratio_est.estimate)) {
-		r->cpu_verdict = "unknown";
-		snprintf(r->cpu_why, sizeof r->cpu_why, "no whole-machine CPU readings (/proc unreadable)");
-		return;
+	for (int kd = 0; kd < ZC_NKINDS; kd++) {
+		struct zc_kind_margin *km = &run->margins[kd];
+		double *sd = calloc(run->n ? run->n : 1, sizeof *sd);
+		km->pairs = 0;
+		for (size_t i = 0; sd && i < run->n; i++) {
+			const struct zc_pair_result *r = &run->results[i];
+			if (r->status == ZC_ST_OK && zc_pair_kind(r->pair) == (enum zc_kind)kd && !r->bound &&
+			    isfinite(r->levels.between_sd))
+				sd[km->pairs++] = r->levels.between_sd;
+		}
+		km->between_sd = km->pairs ? zc_median(sd, km->pairs) : NAN;
+		km->margin = isfinite(km->between_sd) ? fmax(run->equivalence, ZC_MARGIN_SDS * km->between_sd)
+						     : run->equivalence;
+		free(sd);
 	}
-	r->cpu_verdict = zc_decide(&r->cpu_ratio_est, p_adjusted, run->alpha, run->equivalence, &r->cpu_drift,
-				   r->cpu_why, sizeof r->cpu_why);
+}
+
+/* Holm over the run's two families, the pairs and the controls: adj[i] for p[i]. */
+static void holm_of(const struct zc_run *run, const double *p, double *adj)
+{
+	double *q = calloc(run->n ? run->n : 1, sizeof *q), *qa = calloc(run->n ? run->n : 1, sizeof *qa);
+	size_t *idx = calloc(run->n ? run->n : 1, sizeof *idx);
+	for (size_t i = 0; i < run->n; i++)
+		adj[i] = NAN;
+	for (int control = 0; q && qa && idx && control < 2; control++) {
+		size_t k = 0;
+		for (size_t i = 0; i < run->n; i++)
+			if (!!(run->results[i].pair->flags & ZC_PAIR_CONTROL) == control) {
+				idx[k] = i;
+				q[k++] = p[i];
+			}
+		zc_holm(q, k, control ? run->control_family : run->family, qa);
+		for (size_t j = 0; j < k; j++)
+			adj[idx[j]] = qa[j];
+	}
+	free(q);
+	free(qa);
+	free(idx);
 }
 
 void zc_analyse_run(struct zc_run *run)
 {
 	size_t n = run->n ? run->n : 1;
-	double *p = calloc(n, sizeof *p), *adj = calloc(n, sizeof *adj);
-	double *cp = calloc(n, sizeof *cp), *cadj = calloc(n, sizeof *cadj);
-	if (!p || !adj || !cp || !cadj) {
-		free(p);
-		free(adj);
-		free(cp);
-		free(cadj);
-		return;
+	enum { DIFF, TOST, CPU_DIFF, CPU_TOST, NTESTS };
+	double *p[NTESTS], *adj[NTESTS];
+	int ok = 1;
+	for (int t = 0; t < NTESTS; t++) {
+		p[t] = calloc(n, sizeof(double));
+		adj[t] = calloc(n, sizeof(double));
+		ok = ok && p[t] && adj[t];
 	}
+	if (!ok)
+		goto out;
 	for (size_t i = 0; i < run->n; i++) {
 		struct zc_pair_result *r = &run->results[i];
-		p[i] = cp[i] = NAN;
+		if (r->status == ZC_ST_OK)
+			analyse_pair(run, r);
+	}
+	kind_margins(run);
+	for (size_t i = 0; i < run->n; i++) {
+		struct zc_pair_result *r = &run->results[i];
+		for (int t = 0; t < NTESTS; t++)
+			p[t][i] = NAN;
 		if (r->status != ZC_ST_OK)
 			continue;
-		analyse_pair(run, r);
-		p[i] = r->ratio_est.p;
-		cp[i] = r->cpu_ratio_est.p;
+		r->margin = run->margins[zc_pair_kind(r->pair)].margin;
+		drift_of(r, r->block_ratio, &r->levels, &r->ratio_est, r->margin, &r->drift);
+		drift_of(r, r->cpu_block_ratio, &r->cpu_levels, &r->cpu_ratio_est, r->margin, &r->cpu_drift);
+		p[DIFF][i] = r->ratio_est.p;
+		p[TOST][i] = r->tost_p = zc_tost_p(&r->ratio_est, r->margin);
+		p[CPU_DIFF][i] = r->cpu_ratio_est.p;
+		p[CPU_TOST][i] = r->cpu_tost_p = zc_tost_p(&r->cpu_ratio_est, r->margin);
 	}
-	/* Run-wide: one family of tests, every pair that ran (controls included); the CPU
-	 * verdicts are a second family. */
-	zc_holm(p, run->n, adj);
-	zc_holm(cp, run->n, cadj);
+	/* Four families, each over the same fixed set of pair/params: time differs, time is
+	 * the same, and the same two for whole-machine CPU. */
+	for (int t = 0; t < NTESTS; t++)
+		holm_of(run, p[t], adj[t]);
 	for (size_t i = 0; i < run->n; i++) {
 		struct zc_pair_result *r = &run->results[i];
 		if (r->status != ZC_ST_OK)
 			continue;
-		r->p_adjusted = adj[i];
-		r->verdict = zc_decide(&r->ratio_est, adj[i], run->alpha, run->equivalence, &r->drift, r->why,
-				       sizeof r->why);
+		r->p_adjusted = adj[DIFF][i];
+		r->tost_p_adjusted = adj[TOST][i];
+		r->verdict = zc_decide(&r->ratio_est, adj[DIFF][i], adj[TOST][i], run->alpha, r->margin, &r->drift,
+				       r->why, sizeof r->why);
 		if (r->bound && strcmp(r->bound, "none") == 0) {
 			r->verdict = "unknown";
 			snprintf(r->why, sizeof r->why,
 				 "both sides within %gx of the loop floor: the loop is measured, not the work",
 				 ZC_FLOOR_FACTOR);
 		}
-		decide_cpu(run, r, cadj[i]);
+		r->cpu_p_adjusted = adj[CPU_DIFF][i];
+		r->cpu_tost_p_adjusted = adj[CPU_TOST][i];
+		if (!isfinite(r->cpu_ratio_est.estimate)) {
+			r->cpu_verdict = "unknown";
+			snprintf(r->cpu_why, sizeof r->cpu_why, "no whole-machine CPU readings (/proc unreadable)");
+		} else {
+			r->cpu_verdict = zc_decide(&r->cpu_ratio_est, adj[CPU_DIFF][i], adj[CPU_TOST][i], run->alpha,
+						   r->margin, &r->cpu_drift, r->cpu_why, sizeof r->cpu_why);
+		}
 		if (r->peer_bound[0]) {
 			size_t len = strlen(r->why);
 			snprintf(r->why + len, sizeof r->why - len,
@@ -222,8 +311,9 @@ void zc_analyse_run(struct zc_run *run)
 				 len ? "; " : "", r->cpu_verdict);
 		}
 	}
-	free(p);
-	free(adj);
-	free(cp);
-	free(cadj);
+out:
+	for (int t = 0; t < NTESTS; t++) {
+		free(p[t]);
+		free(adj[t]);
+	}
 }

@@ -369,7 +369,7 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	set_str(ctx, "library_build_type", "debug");
 	zc_add_warning(run, "debug build (compiled without optimisation): timings do not represent real code");
 #endif
-	json_object_set_new(ctx, "json_schema_version", json_integer(4));
+	json_object_set_new(ctx, "json_schema_version", json_integer(5));
 
 	/* zcbench's fingerprint. */
 	set_str(ctx, "zcbench_version", ZC_VERSION);
@@ -421,19 +421,26 @@ json_t *zc_fingerprint(const struct zc_options *opt, int cpu, struct zc_run *run
 	set_str(ctx, "machine", opt->machine ? opt->machine : mname);
 	set_str(ctx, "machine_id_facts", mfacts);
 	set_str(ctx, "command_line", opt->cmdline);
+	json_object_set_new(ctx, "invocations_requested", json_integer(opt->invocations));
+	json_object_set_new(ctx, "order_seed", json_integer((json_int_t)opt->seed));
 	json_object_set_new(ctx, "rounds", json_integer(opt->rounds));
 	json_object_set_new(ctx, "blocks", json_integer(opt->rounds / 2));
 	json_object_set_new(ctx, "min_time_s", json_real(opt->min_time));
 	json_object_set_new(ctx, "alpha", json_real(opt->alpha));
 	json_object_set_new(ctx, "equivalence", json_real(opt->equivalence));
 	set_str(ctx, "analysis",
-		"AB|BA blocks: block ratio sqrt(r_AB*r_BA), position effect sqrt(r_BA/r_AB); 20% trimmed mean of "
-		"log block ratios, Yuen t interval with AR(1) long-run variance (lag-1 autocorrelation, "
-		"bias-corrected, in [0,0.9]); Holm across the run's pairs; same = whole interval within "
-		"+-equivalence; unstable = halves differ (Welch p<0.01) across the equivalence band");
+		"invocations (fresh processes) as the unit of replication: per invocation the mean log block ratio "
+		"(block ratio sqrt(r_AB*r_BA)); the pair's ratio the mean over invocations with a t interval of "
+		"k-1 degrees of freedom; between-run SD and within-run SE reported apart; Holm over the family of "
+		"a default run, controls apart (context.holm_family), difference and equivalence tests each a family, time and CPU "
+		"each their own; same = TOST at alpha within the margin (max of equivalence and 2 x the kind's "
+		"between-run SD, context.equivalence_margins), winning over a difference inside the margin; "
+		"unstable = first and second half of the invocations differ (Welch p<0.01) across the band");
 	set_str(ctx, "sampling",
-		"each side calibrated to min_time on its own; timed samples with no perf event open; one "
-		"counted AB|BA block (counters open only then) after every second timed block");
+		"k invocations one after the other, each a re-executed process running every selected pair once in "
+		"an order of its own (seeded); per pair and invocation each side calibrated to min_time on its "
+		"own, then rounds/2 AB|BA blocks of timed samples with no perf event open, and, in invocations 0, "
+		"3, 6, ..., one counted AB|BA block (counters open only then) per four timed blocks, at least one");
 	json_object_set_new(ctx, "loop_floor_ns", zc_json_number(run->loop_floor_ns));
 	char acct[600], irq[400];
 	zc_sys_describe(acct, sizeof acct);

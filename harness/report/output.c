@@ -43,6 +43,15 @@ static json_t *entry_head(const char *name, const char *run_name, size_t family,
 	return e;
 }
 
+/* The invocation (its index into r->inv_*) that ran round k. */
+static size_t inv_of_round(const struct zc_pair_result *r, size_t k)
+{
+	size_t i = 0;
+	while (i + 1 < r->ninv && r->inv_start[i + 1] <= k)
+		i++;
+	return i;
+}
+
 /* One entry per timed sample (round); counts are not here: timed samples count nothing. */
 static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, int s,
 				  size_t family, size_t instance)
@@ -54,7 +63,9 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_t *e = entry_head(name, name, family, instance, "iteration", sr->n);
 		json_object_set_new(e, "repetition_index", json_integer((json_int_t)k));
 		json_object_set_new(e, "threads", json_integer(1));
-		json_object_set_new(e, "iterations", json_integer((json_int_t)sr->iterations));
+		size_t inv = inv_of_round(r, k);
+		json_object_set_new(e, "iterations",
+				    json_integer((json_int_t)(r->ninv ? r->inv_iterations[inv][s] : sr->iterations)));
 		json_object_set_new(e, "real_time", zc_json_number(sr->real_ns[k]));
 		json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_ns[k]));
 		json_object_set_new(e, "time_unit", json_string("ns"));
@@ -73,6 +84,7 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "context_switches", zc_json_number(sr->csw[k]));
 		json_object_set_new(e, "busy_fraction", zc_json_number(zc_sample_busy(sr, k)));
 		json_object_set_new(e, "peer_bound", json_boolean(zc_sample_peer_bound(sr, k)));
+		json_object_set_new(e, "invocation", json_integer(r->ninv ? r->inv_id[inv] : 0));
 		json_array_append_new(arr, e);
 	}
 }
@@ -198,6 +210,10 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_t *o = json_object();
 	json_object_set_new(o, "desc", json_string(sd->desc));
 	json_object_set_new(o, "iterations", json_integer((json_int_t)sr->iterations));
+	json_t *its = json_array();
+	for (size_t i = 0; i < r->ninv; i++)
+		json_array_append_new(its, json_integer((json_int_t)r->inv_iterations[i][s]));
+	json_object_set_new(o, "iterations_per_invocation", its);
 	json_object_set_new(o, "time_ns", zc_interval_json(sr->real));
 	json_object_set_new(o, "cpu_ns", zc_interval_json(sr->cpu));
 	json_object_set_new(o, "bytes_per_second", zc_json_number(sr->bytes_per_second));
@@ -306,6 +322,23 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "p_value", ok ? zc_json_number(e->p) : json_null());
 	json_object_set_new(o, "p_adjusted", ok ? zc_json_number(r->p_adjusted) : json_null());
 	json_object_set_new(o, "serial_correlation", ok ? zc_json_number(e->rho) : json_null());
+	json_object_set_new(o, "ratio_se_log", ok ? zc_json_number(e->se_log) : json_null());
+	json_object_set_new(o, "ratio_df", ok ? zc_json_number(e->df) : json_null());
+	json_object_set_new(o, "invocations", json_integer((json_int_t)(ok ? (r->ninv ? r->ninv : 1) : 0)));
+	json_object_set_new(o, "between_run_sd", ok ? zc_json_number(r->levels.between_sd) : json_null());
+	json_object_set_new(o, "within_run_se", ok ? zc_json_number(r->levels.within_se) : json_null());
+	json_object_set_new(o, "invocation_sd", ok ? zc_json_number(r->levels.invocation_sd) : json_null());
+	json_t *ir = json_array();
+	for (size_t i = 0; ok && i < r->levels.k; i++)
+		json_array_append_new(ir, zc_json_number(exp(r->levels.inv_log[i])));
+	json_object_set_new(o, "invocation_ratios", ir);
+	json_t *isec = json_array();
+	for (size_t i = 0; ok && i < r->ninv; i++)
+		json_array_append_new(isec, zc_json_number(r->inv_seconds[i]));
+	json_object_set_new(o, "invocation_seconds", isec);
+	json_object_set_new(o, "equivalence_margin", ok ? zc_json_number(r->margin) : json_null());
+	json_object_set_new(o, "tost_p", ok ? zc_json_number(r->tost_p) : json_null());
+	json_object_set_new(o, "tost_p_adjusted", ok ? zc_json_number(r->tost_p_adjusted) : json_null());
 	json_object_set_new(o, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
 	json_object_set_new(o, "verdict_reason", ok ? json_string(r->why) : json_null());
 	const struct zc_estimate *ce = &r->cpu_ratio_est;
@@ -313,6 +346,8 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "cpu_ratio_ci_low", ok ? zc_json_number(ce->ci_low) : json_null());
 	json_object_set_new(o, "cpu_ratio_ci_high", ok ? zc_json_number(ce->ci_high) : json_null());
 	json_object_set_new(o, "cpu_p_adjusted", ok ? zc_json_number(r->cpu_p_adjusted) : json_null());
+	json_object_set_new(o, "cpu_tost_p_adjusted", ok ? zc_json_number(r->cpu_tost_p_adjusted) : json_null());
+	json_object_set_new(o, "cpu_between_run_sd", ok ? zc_json_number(r->cpu_levels.between_sd) : json_null());
 	json_object_set_new(o, "cpu_verdict", json_string(ok ? r->cpu_verdict : status_name(r->status)));
 	json_object_set_new(o, "cpu_verdict_reason", ok ? json_string(r->cpu_why) : json_null());
 	json_object_set_new(o, "peer_bound", ok && r->peer_bound[0] ? json_string(r->peer_bound) : json_null());
@@ -374,6 +409,25 @@ static json_t *noise_floor_json(const struct zc_run *run)
 	return o;
 }
 
+static json_t *invocations_json(const struct zc_run *run)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < run->ninv; i++) {
+		const struct zc_invocation *v = &run->inv[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer(v->id));
+		json_object_set_new(o, "order_seed", json_integer((json_int_t)v->order_seed));
+		json_object_set_new(o, "started_s", zc_json_number(v->started_s));
+		json_object_set_new(o, "seconds", zc_json_number(v->seconds));
+		json_object_set_new(o, "loop_floor_ns", zc_json_number(v->loop_floor_ns));
+		json_object_set_new(o, "ref_ghz", zc_json_number(v->ref_ghz));
+		json_object_set_new(o, "sys_overhead_ns", zc_json_number(v->sys_overhead_ns));
+		json_object_set_new(o, "layout", json_string(v->layout));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *zc_result_json(const struct zc_run *run, json_t *context)
 {
 	json_t *doc = json_object();
@@ -399,6 +453,24 @@ json_t *zc_result_json(const struct zc_run *run, json_t *context)
 		instance++;
 	}
 	json_object_set_new(context, "noise_floor", noise_floor_json(run));
+	json_object_set_new(context, "invocations", invocations_json(run));
+	json_t *fam = json_object();
+	size_t nc = 0;
+	for (size_t i = 0; i < run->n; i++)
+		nc += (run->results[i].pair->flags & ZC_PAIR_CONTROL) != 0;
+	json_object_set_new(fam, "size", json_integer((json_int_t)(run->family > run->n - nc ? run->family : run->n - nc)));
+	json_object_set_new(fam, "controls", json_integer((json_int_t)(run->control_family > nc ? run->control_family : nc)));
+	json_object_set_new(fam, "rule", json_string(run->family_rule));
+	json_object_set_new(context, "holm_family", fam);
+	json_t *mg = json_object();
+	for (int k = 0; k < ZC_NKINDS; k++) {
+		json_t *m = json_object();
+		json_object_set_new(m, "pairs", json_integer((json_int_t)run->margins[k].pairs));
+		json_object_set_new(m, "between_run_sd", zc_json_number(run->margins[k].between_sd));
+		json_object_set_new(m, "margin", zc_json_number(run->margins[k].margin));
+		json_object_set_new(mg, zc_kind_name[k], m);
+	}
+	json_object_set_new(context, "equivalence_margins", mg);
 	json_object_set_new(doc, "context", context);
 	json_object_set_new(doc, "benchmarks", benchmarks);
 	json_object_set_new(doc, "pairs", pairs);
@@ -468,9 +540,12 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 	char disp[64], cdisp[64], save[32], t0[32], t1[32];
 	ratio_display(disp, sizeof disp, r, &r->ratio_est);
 	fmt_time(save, sizeof save, fabs(r->saving_ns));
-	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu blocks)\n", "", disp,
-		e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs",
-		save, r->blocks);
+	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu invocations, %zu blocks)\n", "",
+		disp, e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs", save,
+		r->ninv ? r->ninv : 1, r->blocks);
+	if (isfinite(r->levels.between_sd))
+		fprintf(f, "%-44s between-run SD %.1f%%, within-run SE %.1f%%; margin +-%.1f%%\n", "",
+			r->levels.between_sd * 100, r->levels.within_se * 100, r->margin * 100);
 	if ((strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower")) || r->peer_bound[0])
 		fprintf(f, "%-44s %s\n", "", r->why);
 	const struct zc_estimate *ce = &r->cpu_ratio_est;

@@ -415,7 +415,7 @@ static json_t *profile_context(void)
 		"alpha", "analysis", "blocks", "buffer_alignment", "counter_overhead", "cpu_accounting",
 		"equivalence", "filter", "loop_floor_ns", "min_time_s", "pinned_cpu", "pinned_cpu_siblings",
 		"probe_reference_ghz", "quick", "rounds", "sampling", "sweep", "timer", "command_line",
-		"json_schema_version", "counters"};
+		"json_schema_version", "counters", "invocations_requested", "order_seed"};
 	for (size_t i = 0; i < sizeof run_only / sizeof run_only[0]; i++)
 		json_object_del(ctx, run_only[i]);
 	return ctx;

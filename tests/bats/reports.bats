@@ -48,21 +48,31 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
   diff <(printf '%s\n' "$output") $FIX/expected/compare_ab.md
 }
 
-@test "compare says what differs, which change is significant, and what moved" {
+@test "compare says what differs, which pair moved beyond a re-run, and which verdict changed" {
   run -0 scripts/compare $FIX/run_a.json $FIX/run_b.json
   [[ $output == *"| kernel_release | 6.18.44-fc-v657 | 6.1.0-fixture |"* ]]
-  [[ $output == *"| copy_vs_slice/baseline/64KiB_reused |"*"+25.00% (p<0.001 n=8+8) |"* ]]
-  [[ $output == *"| copy_vs_slice/zerocopy/64KiB_reused |"*"~ (p=1.000 n=8+8) |"* ]]
-  [[ $output == *"| copy_vs_slice/64KiB_reused |"*"+25.0%, **exceeds the noise** |"* ]]
-  [[ $output == *"| copy_vs_slice/64KiB_fresh |"*"+0.0%, within the noise |"* ]]
-  [[ $output == *"| noise_floor/memcpy_64KiB |"*"**changed** inconclusive → same"* ]]
-  [[ $output == *"copy_vs_slice/zerocopy/64KiB_misaligned (only in run 1)"* ]]
-  [[ $output == *"**geomean**"* ]]
+  # zcbench results: pairs against the prediction interval, no per-sample U test.
+  [[ $output != *"p<0.001"* ]]
+  [[ $output == *"| copy_vs_slice/64KiB_reused |"*"| +25.0% | [2124, 2179] | **beyond the re-run**, a bound: not counted |"* ]]
+  [[ $output == *"| copy_vs_slice/64KiB_fresh |"*"| +0.0% | [2020, 3587] | a bound: not counted |"* ]]
+  [[ $output == *"| noise_floor/memcpy_64KiB |"*"inconclusive |"*"same |"*"**same vs inconclusive** |"* ]]
+  [[ $output == *"copy_vs_slice/64KiB_misaligned (only in run 1)"* ]]
+  [[ $output == *"Run 1 has 3 pairs of one invocation"* ]]
 }
 
-@test "compare with three runs puts one column per run" {
+@test "compare with three runs puts one table per later run" {
   run -0 scripts/compare $FIX/run_a.json $FIX/run_b.json $FIX/run_a.json
-  [[ $output == *"| benchmark | run 1 | run 2 | vs run 1 | run 3 | vs run 1 |"* ]]
+  [[ $output == *"| pair/param | run 1 | run 2 | move | PI for run 2 | |"* ]]
+  [[ $output == *"| pair/param | run 1 | run 3 | move | PI for run 3 | |"* ]]
+}
+
+@test "compare of plain Google Benchmark files keeps benchstat's rows" {
+  for f in a b; do jq 'del(.pairs)' $FIX/run_$f.json > "$BATS_TEST_TMPDIR/gb_$f.json"; done
+  run -0 scripts/compare "$BATS_TEST_TMPDIR/gb_a.json" "$BATS_TEST_TMPDIR/gb_b.json"
+  [[ $output == *"| copy_vs_slice/baseline/64KiB_reused |"*"+25.00% (p<0.001 n=8+8) |"* ]]
+  [[ $output == *"| copy_vs_slice/zerocopy/64KiB_reused |"*"~ (p=1.000 n=8+8) |"* ]]
+  [[ $output == *"copy_vs_slice/zerocopy/64KiB_misaligned (only in run 1)"* ]]
+  [[ $output == *"**geomean**"* ]]
 }
 
 @test "compare reads plain Google Benchmark JSON too" {

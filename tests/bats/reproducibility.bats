@@ -63,27 +63,49 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
   [[ $output == *"THP: could not set"* ]]
 }
 
-@test "the run turns ASLR off for itself and records it" {
+@test "each invocation is a fresh process with a layout of its own; --no-aslr gives them one" {
   out=$BATS_TEST_TMPDIR/aslr.json
   run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '64KiB_reused$'
-  jq -e '.context.aslr_process | test("^off")' "$out"
-  out2=$BATS_TEST_TMPDIR/aslr-on.json
-  run -0 "$ZCBENCH" --aslr --quick --format none --out "$out2" --filter '64KiB_reused$'
-  jq -e '.context.aslr_process | test("^on")' "$out2"
+  jq -e '.context.aslr_process | test("^on: 3 distinct memory layouts in 3 invocations")' "$out"
+  jq -e '.context.invocations | length == 3 and ([.[].layout] | unique | length == 3)
+         and ([.[].order_seed] | unique | length == 3) and all(.loop_floor_ns > 0)' "$out"
+  out2=$BATS_TEST_TMPDIR/aslr-off.json
+  run -0 "$ZCBENCH" --no-aslr --quick --format none --out "$out2" --filter '64KiB_reused$'
+  jq -e '.context.aslr_process | test("^off for the invocations.*: 1 distinct memory layouts in 3")' "$out2"
+}
+
+@test "the pairs run in an order of each invocation's own, from a recorded seed" {
+  out=$BATS_TEST_TMPDIR/order.json
+  run -0 "$ZCBENCH" --quick --seed 7 --format none --out "$out" --filter '^copy_vs_slice/|noise_floor/memcpy'
+  # Each invocation's progress lines list the pairs in its order; with 5 params, three
+  # invocations in one order would happen 1 in 14400 times for a fair shuffle.
+  orders=$(grep -E '^\[[0-9]+/3 ' <<<"$output" | sed -E 's/^\[([0-9]+)\/3 [0-9]+\/[0-9]+\] /\1 /' |
+           awk '{a[$1] = a[$1] " " $2} END {for (k in a) print a[k]}' | sort -u | wc -l)
+  [ "$orders" -gt 1 ]
+  [ "$(jq '.context.invocations[0].order_seed' "$out")" = "$("$ZCBENCH" --quick --seed 7 --format none \
+      --out "$BATS_TEST_TMPDIR/order2.json" --filter '^copy_vs_slice/|noise_floor/memcpy' >/dev/null 2>&1;
+      jq '.context.invocations[0].order_seed' "$BATS_TEST_TMPDIR/order2.json")" ]
 }
 
 @test "every pair carries its block analysis: position effect, drift, p-values, and why" {
   out=$BATS_TEST_TMPDIR/stab.json
   run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '64KiB_reused$|noise_floor/memcpy'
   jq -e '.pairs | all(.blocks == .rounds / 2 and (.block_ratios | length) == .blocks
-         and (.round_ratios | length) == .rounds
+         and (.round_ratios | length) == .rounds and .invocations == 3
+         and (.invocation_ratios | length) == 3 and .between_run_sd >= 0 and .within_run_se > 0
          and (.position_effect | has("estimate") and has("flagged"))
          and (.drift | has("first_half") and has("detected"))
          and .p_adjusted >= .p_value and (.verdict_reason | length) > 0)' "$out"
-  # The run-wide adjustment is Holm's: the smallest p-value times the number of pairs.
-  # (copy_vs_slice is faster by three orders of magnitude, so that product is below 1.)
-  jq -e '[.pairs[].p_value] as $p | [.pairs[].p_adjusted] as $a
-         | (($p | min) * ($p | length)) as $want
+  # The run-wide adjustment is Holm's over the family of a default run, whatever the
+  # filter: the smallest p-value times the family's size. (copy_vs_slice is faster by
+  # three orders of magnitude, so that product is below 1.)
+  # The family: the default params of pairs that are not controls; the controls apart.
+  read -r n nc < <("$ZCBENCH" --list | awk '/^[a-z0-9_]+( \[[a-z]+\])*:/ {c = / \[control\]/}
+    /^  [a-z0-9_]+\// && !/\[sweep\]/ {if (c) nc++; else n++} END {print n, nc}')
+  jq -e --argjson n "$n" --argjson nc "$nc" '.context.holm_family | .size == $n and .controls == $nc' "$out"
+  jq -e --argjson n "$n" '[.pairs[] | select(.control | not) | .p_value] as $p
+         | [.pairs[] | select(.control | not) | .p_adjusted] as $a
+         | (($p | min) * $n) as $want
          | $want < 1 and (($a | min) / $want - 1 | fabs) < 1e-8' "$out"  # the JSON keeps 10 digits
   jq -e '.context.noise_floor.controls == 1' "$out"
   jq -e '.pairs[] | select(.control) | .name == "noise_floor"' "$out"
@@ -124,4 +146,35 @@ interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check
 
 @test "a second Ctrl-C exits at once" {
   run -0 interrupt_run INT INT
+}
+
+@test "--reanalyse of a fresh result reproduces every verdict, ratio and interval exactly" {
+  out=$BATS_TEST_TMPDIR/re.json
+  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '^copy_vs_slice/64KiB|noise_floor/(memcpy|pipe)'
+  run -0 "$ZCBENCH" --reanalyse "$out"
+  n=$(jq '[.pairs[] | select(.status == "ok")] | length' "$out")
+  [[ $output == *"$n of $n pairs reproduced exactly"* ]]
+  [[ $output != *"(changed)"* ]]
+  # A result from before invocations is read as one invocation each, under today's rules.
+  run -0 "$ZCBENCH" --reanalyse "$ROOT/tests/fixtures/run_a.json"
+  [[ $output == *"| noise_floor/memcpy_64KiB | 1 | 8 |"* ]]
+}
+
+@test "--compare: run 2 against run 1's intervals and the prediction intervals; replicate's report" {
+  export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
+  run -0 "$ROOT/scripts/replicate" "$ZCBENCH" repl-box 0000000 0 --quick --filter '^copy_vs_slice/64KiB_reused|noise_floor/memcpy'
+  report=$(ls "$ZCBENCH_RESULTS"/repl-box/*-replicate.md)
+  [ "$(ls "$ZCBENCH_RESULTS"/repl-box/*.json | wc -l)" = 2 ]
+  [ "$(stat -c %a "$report")" = 644 ]
+  set -- "$ZCBENCH_RESULTS"/repl-box/*.json
+  run -0 "$ZCBENCH" --compare "$1" "$2"
+  cmp=$output
+  # Figures in the report are zcbench's: the counts and the pairs' lines.
+  jq -e '.all.pairs == 1 and .controls == 1 and (.pairs | length) == 2
+         and all(.pairs[]; (.prediction_low < .old.ratio) and (.old.ratio < .prediction_high))' <<<"$cmp"
+  inside=$(jq -r '.all.inside_prediction' <<<"$cmp")
+  grep -q "^| all | 1 | .* | $inside (" "$report"
+  grep -q "Controls \`same\` in both runs: $(jq -r .controls_same_in_both <<<"$cmp") of 1." "$report"
+  run -2 "$ZCBENCH" --compare "$1"
+  run -2 "$ZCBENCH" --compare "$1" /nonexistent.json
 }

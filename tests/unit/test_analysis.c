@@ -63,17 +63,26 @@ static void test_equivalence_rule(void **st)
 	char why[256];
 	struct zc_estimate e = {.n = 10, .estimate = 1.11, .ci_low = 1.00, .ci_high = 1.22, .level = 0.95, .p = 0.06};
 	/* Not "same": the interval reaches 22% beyond 1. Not "faster" either: it touches 1. */
-	assert_string_equal(zc_decide(&e, 0.06, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
-	struct zc_estimate tight = {.n = 10, .estimate = 1.00, .ci_low = 0.98, .ci_high = 1.02, .p = 0.9};
-	assert_string_equal(zc_decide(&tight, 0.9, 0.05, 0.05, NULL, why, sizeof why), "same");
-	struct zc_estimate edge = {.n = 10, .estimate = 1.01, .ci_low = 0.96, .ci_high = 1.06, .p = 0.5};
-	assert_string_equal(zc_decide(&edge, 0.5, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_decide(&e, 0.06, 1, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	struct zc_estimate tight = {.n = 10, .estimate = 1.00, .ci_low = 0.98, .ci_high = 1.02, .p = 0.9, .se_log = 0.01, .df = 9};
+	double tp = zc_tost_p(&tight, 0.05);
+	assert_true(tp < 0.001);
+	assert_string_equal(zc_decide(&tight, 0.9, tp, 0.05, 0.05, NULL, why, sizeof why), "same");
+	/* Equivalence shown but not after the run-wide adjustment: inconclusive. */
+	assert_string_equal(zc_decide(&tight, 0.9, 0.2, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	struct zc_estimate edge = {.n = 10, .estimate = 1.01, .ci_low = 0.96, .ci_high = 1.06, .p = 0.5, .se_log = 0.022, .df = 9};
+	assert_true(zc_tost_p(&edge, 0.05) > 0.05);
+	assert_string_equal(zc_decide(&edge, 0.5, zc_tost_p(&edge, 0.05), 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
 	struct zc_estimate fast = {.n = 10, .estimate = 1.5, .ci_low = 1.4, .ci_high = 1.6, .p = 1e-6};
-	assert_string_equal(zc_decide(&fast, 1e-5, 0.05, 0.05, NULL, why, sizeof why), "faster");
+	assert_string_equal(zc_decide(&fast, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why), "faster");
 	/* Significant alone, not after the run-wide adjustment: no verdict of difference. */
-	assert_string_equal(zc_decide(&fast, 0.2, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_decide(&fast, 0.2, 1, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
 	struct zc_estimate slow = {.n = 10, .estimate = 0.5, .ci_low = 0.45, .ci_high = 0.55, .p = 1e-6};
-	assert_string_equal(zc_decide(&slow, 1e-5, 0.05, 0.05, NULL, why, sizeof why), "slower");
+	assert_string_equal(zc_decide(&slow, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why), "slower");
+	/* A difference smaller than the margin that is also shown within it: same, which a
+	 * re-run keeps, not faster, which it would not. */
+	struct zc_estimate small = {.n = 6, .estimate = 1.02, .ci_low = 1.01, .ci_high = 1.03, .p = 1e-4, .se_log = 0.004, .df = 5};
+	assert_string_equal(zc_decide(&small, 1e-3, zc_tost_p(&small, 0.05), 0.05, 0.05, NULL, why, sizeof why), "same");
 }
 
 static void test_drift(void **st)
@@ -87,21 +96,21 @@ static void test_drift(void **st)
 		drifting[i] = (i < 6 ? 1.00 : 1.15) + wobble;
 	}
 	struct zc_drift d;
-	zc_drift_test(steady, 12, 0.05, &d);
+	zc_drift_test(steady, 12, 0, 0.05, &d);
 	assert_false(d.detected);
-	zc_drift_test(drifting, 12, 0.05, &d);
+	zc_drift_test(drifting, 12, 0, 0.05, &d);
 	assert_true(d.detected);
 	assert_true(d.changes_verdict);
 	assert_float_equal(d.first, 1.0, 0.01);
 	assert_float_equal(d.second, 1.15, 0.01);
 	struct zc_estimate e;
 	zc_ratio_estimate(drifting, 12, 0.05, &e);
-	assert_string_equal(zc_decide(&e, e.p, 0.05, 0.05, &d, why, sizeof why), "unstable");
+	assert_string_equal(zc_decide(&e, e.p, 1, 0.05, 0.05, &d, why, sizeof why), "unstable");
 	/* A drift within one side of the band (20x -> 22x) is recorded, not a changed verdict. */
 	double big[12];
 	for (int i = 0; i < 12; i++)
 		big[i] = (i < 6 ? 20.0 : 22.0) * (1 + (i % 3 - 1) * 0.005);
-	zc_drift_test(big, 12, 0.05, &d);
+	zc_drift_test(big, 12, 0, 0.05, &d);
 	assert_true(d.detected);
 	assert_false(d.changes_verdict);
 }
@@ -112,7 +121,7 @@ static void test_holm(void **st)
 	/* Sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1, made monotone: 0.02, 0.03, 0.06, 0.06. */
 	const double p[] = {0.01, 0.04, 0.03, 0.005, NAN};
 	double adj[5];
-	zc_holm(p, 5, adj);
+	zc_holm(p, 5, 0, adj);
 	assert_float_equal(adj[0], 0.03, 1e-12);
 	assert_float_equal(adj[1], 0.06, 1e-12);
 	assert_float_equal(adj[2], 0.06, 1e-12);
@@ -120,9 +129,16 @@ static void test_holm(void **st)
 	assert_true(isnan(adj[4]));
 	const double big[] = {0.5, 0.9};
 	double a2[2];
-	zc_holm(big, 2, a2);
+	zc_holm(big, 2, 0, a2);
 	assert_float_equal(a2[0], 1.0, 1e-12); /* capped at 1 */
 	assert_float_equal(a2[1], 1.0, 1e-12);
+	/* A filtered run: two of a family of ten tested; the rest count as p = 1, so the
+	 * smallest is multiplied by 10 and the next by 9, whatever the filter picked. */
+	const double two[] = {0.001, 0.004};
+	double a3[2];
+	zc_holm(two, 2, 10, a3);
+	assert_float_equal(a3[0], 0.01, 1e-12);
+	assert_float_equal(a3[1], 0.036, 1e-12);
 }
 
 /* Issue 11's cold pair: the second side of every round 1.40x slower, rounds alternating

@@ -22,12 +22,14 @@ static void test_defaults(void **st)
 	char err[256];
 	assert_int_equal(parse(&o, err, sizeof err, NULL, NULL), 0);
 	assert_int_equal(o.cpu, -1);
-	assert_int_equal(o.rounds, 40);
+	assert_int_equal(o.rounds, 8);
+	assert_int_equal(o.invocations, 7);
 	assert_float_equal(o.min_time, 0.025, 0);
 	assert_null(o.out);
 	assert_int_equal(o.format, ZC_FMT_TABLE);
 	assert_int_equal(parse(&o, err, sizeof err, "--quick", NULL), 0);
-	assert_int_equal(o.rounds, 8);
+	assert_int_equal(o.rounds, 4);
+	assert_int_equal(o.invocations, 3);
 	assert_true(o.min_time < 0.025);
 }
 
@@ -40,6 +42,10 @@ static void test_values(void **st)
 	assert_int_equal(o.cpu, 1);
 	assert_int_equal(parse(&o, err, sizeof err, "--rounds=24", NULL), 0);
 	assert_int_equal(o.rounds, 24);
+	assert_int_equal(parse(&o, err, sizeof err, "--invocations", "12"), 0);
+	assert_int_equal(o.invocations, 12);
+	assert_int_equal(parse(&o, err, sizeof err, "--seed", "42"), 0);
+	assert_int_equal(o.seed, 42);
 	assert_int_equal(parse(&o, err, sizeof err, "--min-time", "0.5"), 0);
 	assert_float_equal(o.min_time, 0.5, 0);
 	assert_int_equal(parse(&o, err, sizeof err, "--filter", "copy.*/64KiB"), 0);
@@ -56,7 +62,8 @@ static void test_refused(void **st)
 	static const char *const bad[][2] = {
 		{"--cpu", "-1"},	  {"--cpu", "x"},	     {"--cpu", "1.5"},
 		{"--cpu", ""},		  {"--rounds", "5"},   {"--rounds", "0"},
-		{"--rounds", "1e3"}, {"--rounds", "10x"}, {"--rounds", "9"}, {"--min-time", "0"},
+		{"--rounds", "1e3"}, {"--rounds", "10x"}, {"--rounds", "9"}, {"--rounds", "2"},
+		{"--invocations", "0"}, {"--invocations", "65"}, {"--seed", "-1"}, {"--seed", "x"}, {"--min-time", "0"},
 		{"--min-time", "-1"},	  {"--min-time", "nan"},    {"--min-time", "inf"},
 		{"--min-time", "61"},	  {"--format", "xml"},	     {"--filter", "("},
 		{"--bogus", NULL},	  {"stray", NULL},	     {"--cpu", NULL},
