@@ -33,7 +33,9 @@
  *   inside it), Holm-adjusted like the difference tests. It wins over a difference that is
  *   significant but within the margin: such a difference does not survive a re-run.
  * - The margin: the larger of --equivalence and ZC_MARGIN_SDS times the between-run SD
- *   of the pair's kind (the median over the run's pairs of that kind).
+ *   of the pair's kind (the median over the run's pairs of that kind); for a control, twice
+ *   the SD of its own invocations when that is wider (its ratio is 1 by construction: that
+ *   scatter is the instrument's re-run noise for that work).
  * - unstable: the first and second half (in time) of the invocations differ (Welch t,
  *   p < 0.01; with one invocation, halves of its blocks with the AR(1) correction) and the
  *   halves on their own would fall on different sides of the equivalence band.

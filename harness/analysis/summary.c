@@ -220,6 +220,20 @@ static void kind_margins(struct zc_run *run)
 	}
 }
 
+/* A pair's equivalence margin: the kind's, or for a control twice the scatter of its own
+ * invocations when that is wider. A control's true ratio is 1 by construction, so that
+ * scatter is the instrument's re-run noise for that work, and "same" can only be shown
+ * beyond it (the SD of the invocations, not tau: one invocation hit by the host inflates
+ * its own within-run error, which the method of moments would then take off again). A
+ * real pair's own spread would widen its margin over real differences: it gets its kind's. */
+static double margin_of(const struct zc_run *run, const struct zc_pair_result *r)
+{
+	double m = run->margins[zc_pair_kind(r->pair)].margin;
+	if ((r->pair->flags & ZC_PAIR_CONTROL) && isfinite(r->levels.invocation_sd))
+		m = fmax(m, ZC_MARGIN_SDS * r->levels.invocation_sd);
+	return m;
+}
+
 /* Holm over the run's two families, the pairs and the controls: adj[i] for p[i]. */
 static void holm_of(const struct zc_run *run, const double *p, double *adj)
 {
@@ -268,7 +282,7 @@ void zc_analyse_run(struct zc_run *run)
 			p[t][i] = NAN;
 		if (r->status != ZC_ST_OK)
 			continue;
-		r->margin = run->margins[zc_pair_kind(r->pair)].margin;
+		r->margin = margin_of(run, r);
 		drift_of(r, r->block_ratio, &r->levels, &r->ratio_est, r->margin, &r->drift);
 		drift_of(r, r->cpu_block_ratio, &r->cpu_levels, &r->cpu_ratio_est, r->margin, &r->cpu_drift);
 		p[DIFF][i] = r->ratio_est.p;
