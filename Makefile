@@ -112,15 +112,16 @@ tune: built
 tune-reset: built
 	@$(BUILD)/zcbench --tune-reset
 
-# memcheck over the unit tests and a small quick run (one param of each pair).
+# memcheck over the unit tests and a small quick run (one param of each pair), its
+# invocations (re-executed zcbench) included.
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t >/dev/null; done
 	@echo "== valgrind zcbench --quick (one param per pair)"
-	@$(VALGRIND) $(BUILD)/zcbench --aslr --quick --format none --filter \
+	@$(VALGRIND) --trace-children=yes $(BUILD)/zcbench --quick --invocations 2 --format none --filter \
 	  "$$(scripts/first-params $(BUILD)/zcbench)" \
 	  2>$(BUILD)/valgrind-zcbench.log || { cat $(BUILD)/valgrind-zcbench.log; exit 1; }
-	@grep -c '^\[' $(BUILD)/valgrind-zcbench.log | sed 's/^/   pair params run clean under memcheck: /'
+	@grep -c '^\[1/' $(BUILD)/valgrind-zcbench.log | sed 's/^/   pair params run clean under memcheck, each in 2 invocations: /'
 
 # zcbench profile's fixture: static, so that no loader IO comes before its own.
 $(BUILD)/tests/io_fixture: tests/fixtures/io_fixture.c

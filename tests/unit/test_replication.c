@@ -19,7 +19,7 @@
 
 #include "harness.h"
 
-#define K 6      /* invocations, as a default run */
+#define K 7      /* invocations, as a default run */
 #define BLOCKS 4 /* blocks per invocation, as a default run */
 
 /* One simulated pair: log block ratios mu + u_i + e_ib, u_i ~ N(0, tau), e AR(1) with
