@@ -388,6 +388,9 @@ struct json_t;
  * pair's samples, ready for zc_analyse_run. run->alpha and run->equivalence keep their
  * values unless the document has its own. 0, or -1 with a message. */
 int zc_run_load(const struct json_t *doc, struct zc_run *run, char *err, size_t errlen);
+/* A result file read for a mode (who: "--compare", ...): the document, or NULL after one
+ * line on stderr naming the file (not JSON, or no context and pairs). */
+struct json_t *zc_result_read(const char *path, const char *who);
 /* A JSON number rounded to the 10 significant digits a result file keeps (NAN if none). */
 double zc_json_real10(const struct json_t *v);
 /* Frees a run's pair results. */

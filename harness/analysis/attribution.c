@@ -21,22 +21,6 @@
 
 #define MAX_KEYS 24
 
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
-	if (!doc) {
-		fprintf(stderr, "zcbench: --attribute %s: not readable JSON (%s, line %d)\n", path, e.text, e.line);
-		return NULL;
-	}
-	if (!json_is_object(json_object_get(doc, "context"))) {
-		fprintf(stderr, "zcbench: --attribute %s: not a zcbench result (no context object)\n", path);
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
-
 static double num(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
@@ -310,7 +294,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 
 int zc_attribute(const char *old_path, const char *new_path, FILE *out)
 {
-	json_t *A = load(old_path), *B = A ? load(new_path) : NULL;
+	json_t *A = zc_result_read(old_path, "--attribute"), *B = A ? zc_result_read(new_path, "--attribute") : NULL;
 	if (!A || !B) {
 		json_decref(A);
 		return 2;

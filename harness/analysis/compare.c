@@ -76,22 +76,6 @@ static const char *change_of(const char *a, const char *b)
 	return "other";
 }
 
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *doc = json_load_file(path, 0, &e);
-	if (!doc) {
-		fprintf(stderr, "zcbench: --compare %s: %s (line %d)\n", path, e.text, e.line);
-		return NULL;
-	}
-	if (!json_is_array(json_object_get(doc, "pairs"))) {
-		fprintf(stderr, "zcbench: --compare %s: not a zcbench result (no pairs)\n", path);
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
-
 static json_t *side_json(const json_t *pe, double se, double df)
 {
 	json_t *o = json_object();
@@ -124,7 +108,7 @@ static json_t *tally_json(const struct tally *t)
 
 int zc_compare(const char *old_path, const char *new_path, FILE *out)
 {
-	json_t *A = load(old_path), *B = A ? load(new_path) : NULL;
+	json_t *A = zc_result_read(old_path, "--compare"), *B = A ? zc_result_read(new_path, "--compare") : NULL;
 	if (!A || !B) {
 		json_decref(A);
 		return 2;

@@ -44,12 +44,9 @@ static const json_t *published(const json_t *pairs, const struct zc_pair_result 
 
 int zc_reanalyse(const char *path, FILE *out)
 {
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr);
-	if (!doc) {
-		fprintf(stderr, "zcbench: --reanalyse %s: %s (line %d)\n", path, jerr.text, jerr.line);
+	json_t *doc = zc_result_read(path, "--reanalyse");
+	if (!doc)
 		return 2;
-	}
 	static struct zc_run run;
 	memset(&run, 0, sizeof run);
 	run.alpha = 0.05;

@@ -238,6 +238,22 @@ static void load_context(const json_t *ctx, struct zc_run *run)
 	}
 }
 
+json_t *zc_result_read(const char *path, const char *who)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(path, 0, &e);
+	if (!doc) {
+		fprintf(stderr, "zcbench: %s %s: not readable JSON (%s, line %d)\n", who, path, e.text, e.line);
+		return NULL;
+	}
+	if (!json_is_object(json_object_get(doc, "context")) || !json_is_array(json_object_get(doc, "pairs"))) {
+		fprintf(stderr, "zcbench: %s %s: not a zcbench result (no context object and pairs array)\n", who, path);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 int zc_run_load(const json_t *doc, struct zc_run *run, char *err, size_t errlen)
 {
 	const json_t *pairs = json_object_get(doc, "pairs"), *benchmarks = json_object_get(doc, "benchmarks");
