@@ -26,14 +26,14 @@ GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no --
 HARNESS_DIRS := harness $(wildcard harness/*/)
 ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) $(addprefix -I,$(HARNESS_DIRS)) -Ibenches/common -I$(BUILD) -MMD -MP
 
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c harness/*/*.c))
+HARNESS_SRC := $(filter-out harness/app/main.c,$(wildcard harness/*.c harness/*/*.c))
 BENCH_SRC   := $(wildcard benches/*.c benches/common/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 HARNESS_OBJ := $(call objs,$(HARNESS_SRC))
 BENCH_OBJ   := $(call objs,$(BENCH_SRC))
-MAIN_OBJ    := $(call objs,harness/main.c)
+MAIN_OBJ    := $(call objs,harness/app/main.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))

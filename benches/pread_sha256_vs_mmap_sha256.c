@@ -123,8 +123,8 @@ static const struct zc_pair pread_sha256_vs_mmap_sha256 = {
 	.setup = setup,
 	.side = {
 		{.desc = "pread(fd, buf, n, 0); SHA-256(buf, n)", .copies_per_iter = 1,
-		 .run = pread_run, .model = pread_model, .before_sample = fs_before_sample},
-		{.desc = "SHA-256(map, n)", .copies_per_iter = 0, .run = mapped_run, .model = mapped_model,
+		 .run = pread_run, .model = pread_model, .invariants = fs_invariants_pread, .before_sample = fs_before_sample},
+		{.desc = "SHA-256(map, n)", .copies_per_iter = 0, .run = mapped_run, .model = mapped_model, .invariants = fs_invariants_mapped,
 		 .before_sample = fs_before_sample},
 	},
 	.verify = verify,

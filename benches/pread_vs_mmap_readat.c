@@ -69,8 +69,8 @@ static const struct zc_pair pread_vs_mmap_readat = {
 	.state_size = sizeof(struct file_source),
 	.setup = fs_setup,
 	.side = {
-		{.desc = "pread(fd, buf, n, 0)", .copies_per_iter = 1, .run = pread_run, .model = fs_model_pread, .before_sample = fs_before_sample},
-		{.desc = "memcpy(buf, map, n)", .copies_per_iter = 1, .run = readat_run, .model = mapped_model, .before_sample = fs_before_sample},
+		{.desc = "pread(fd, buf, n, 0)", .copies_per_iter = 1, .run = pread_run, .model = fs_model_pread, .invariants = fs_invariants_pread, .before_sample = fs_before_sample},
+		{.desc = "memcpy(buf, map, n)", .copies_per_iter = 1, .run = readat_run, .model = mapped_model, .invariants = fs_invariants_mapped, .before_sample = fs_before_sample},
 	},
 	.verify = verify,
 	.teardown = fs_teardown,

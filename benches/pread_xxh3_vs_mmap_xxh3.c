@@ -106,8 +106,8 @@ static const struct zc_pair pread_xxh3_vs_mmap_xxh3 = {
 	.setup = setup,
 	.side = {
 		{.desc = "pread(fd, buf, n, 0); XXH3_64bits(buf, n)", .copies_per_iter = 1,
-		 .run = pread_run, .model = pread_model, .before_sample = fs_before_sample},
-		{.desc = "XXH3_64bits(map, n)", .copies_per_iter = 0, .run = mapped_run, .model = mapped_model,
+		 .run = pread_run, .model = pread_model, .invariants = fs_invariants_pread, .before_sample = fs_before_sample},
+		{.desc = "XXH3_64bits(map, n)", .copies_per_iter = 0, .run = mapped_run, .model = mapped_model, .invariants = fs_invariants_mapped,
 		 .before_sample = fs_before_sample},
 	},
 	.verify = verify,

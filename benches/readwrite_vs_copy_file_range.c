@@ -201,6 +201,20 @@ static void cfr_model(const struct zc_param *p, struct zc_model *m)
 	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_COPY, 1, p->bytes);
 }
 
+static void readwrite_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
+		return;
+	inv->syscalls = 2; /* pread + pwrite */
+}
+
+static void cfr_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
+		return;
+	inv->syscalls = 1;
+}
+
 static const struct zc_pair readwrite_vs_copy_file_range = {
 	.name = "readwrite_vs_copy_file_range",
 	.summary = "file -> file: pread + pwrite through a buffer vs copy_file_range",
@@ -211,9 +225,9 @@ static const struct zc_pair readwrite_vs_copy_file_range = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "pread(src, buf, chunk, off); pwrite(dst, buf, chunk, off)", .copies_per_iter = 2, .run = readwrite_run, .model = readwrite_model},
+		{.desc = "pread(src, buf, chunk, off); pwrite(dst, buf, chunk, off)", .copies_per_iter = 2, .run = readwrite_run, .model = readwrite_model, .invariants = readwrite_invariants},
 		{.desc = "copy_file_range(src, &off, dst, &off, chunk)", .copies_per_iter = 0, .copies_if_copied = 1,
-		 .run = cfr_run, .model = cfr_model},
+		 .run = cfr_run, .model = cfr_model, .invariants = cfr_invariants},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -171,6 +171,17 @@ static void uring_model(const struct zc_param *p, struct zc_model *m)
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, (double)p->arg, p->bytes / (size_t)p->arg);
 }
 
+static void pread_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	inv->syscalls = (double)p->arg; /* one pread per block */
+}
+
+static void uring_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	(void)p;
+	inv->syscalls = 1; /* io_uring_enter: submit and wait */
+}
+
 static const struct zc_pair syscall_vs_io_uring = {
 	.name = "syscall_vs_io_uring",
 	.summary = "batched file reads: one pread per block vs one io_uring submission per batch",
@@ -180,8 +191,8 @@ static const struct zc_pair syscall_vs_io_uring = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "pread per block", .copies_per_iter = 1, .run = pread_run, .model = pread_model},
-		{.desc = "io_uring_prep_read per block, one io_uring_submit_and_wait", .copies_per_iter = 1, .run = uring_run, .model = uring_model},
+		{.desc = "pread per block", .copies_per_iter = 1, .run = pread_run, .model = pread_model, .invariants = pread_invariants},
+		{.desc = "io_uring_prep_read per block, one io_uring_submit_and_wait", .copies_per_iter = 1, .run = uring_run, .model = uring_model, .invariants = uring_invariants},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -187,6 +187,20 @@ static void tee_model(const struct zc_param *p, struct zc_model *m)
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
 }
 
+static void write_twice_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
+		return;
+	inv->syscalls = 2;
+}
+
+static void tee_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
+		return;
+	inv->syscalls = 3; /* write + tee + splice */
+}
+
 static const struct zc_pair write_twice_vs_tee = {
 	.name = "write_twice_vs_tee",
 	.summary = "fan-out to two pipes: write the buffer twice vs write once, tee + splice",
@@ -196,8 +210,8 @@ static const struct zc_pair write_twice_vs_tee = {
 	.state_size = sizeof(struct state),
 	.setup = setup,
 	.side = {
-		{.desc = "write(sink1, buf); write(sink2, buf)", .copies_per_iter = 2, .run = write_twice_run, .model = write_twice_model},
-		{.desc = "write(src, buf); tee(src -> sink1); splice(src -> sink2)", .copies_per_iter = 1, .run = tee_run, .model = tee_model},
+		{.desc = "write(sink1, buf); write(sink2, buf)", .copies_per_iter = 2, .run = write_twice_run, .model = write_twice_model, .invariants = write_twice_invariants},
+		{.desc = "write(src, buf); tee(src -> sink1); splice(src -> sink2)", .copies_per_iter = 1, .run = tee_run, .model = tee_model, .invariants = tee_invariants},
 	},
 	.verify = verify,
 	.teardown = teardown,

@@ -28,8 +28,29 @@ void zc_registry_reset(void);
 /* Checks a pair's table entry; returns 0 or -1 with a message in why. */
 int zc_pair_check(const struct zc_pair *p, char *why, size_t whylen);
 
+/* ---- catalog/replaces.c: what IO a pair's baseline is (zc_pair.replaces) ---- */
+enum zc_io_dir {
+	ZC_DIR_NONE, /* descriptor bookkeeping only (open, close, dup, socket, ...) */
+	ZC_DIR_IN,   /* kernel -> user buffer: a copy (read, recv, ...) */
+	ZC_DIR_OUT,  /* user buffer -> kernel: a copy (write, send, ...) */
+	ZC_DIR_MOVE, /* descriptor -> descriptor, no user copy (sendfile, splice, ...) */
+	ZC_DIR_MAP,  /* a mapping: mmap */
+	ZC_DIR_RING  /* io_uring_enter: operations in shared memory */
+};
+enum zc_fd_kind { ZC_FD_FILE, ZC_FD_TCP, ZC_FD_UDP, ZC_FD_UNIX, ZC_FD_PIPE, ZC_FD_OTHER, ZC_NFDKINDS };
+extern const char *const zc_fd_kind_name[ZC_NFDKINDS];
+struct zc_replaces_term {
+	enum zc_io_dir dir;
+	unsigned kinds; /* bit per zc_fd_kind */
+};
+#define ZC_REPLACES_TERMS 4
+/* Parses "in:KINDS out:KINDS ..." into at most max terms: how many, or -1 with why. */
+int zc_replaces_parse(const char *s, struct zc_replaces_term *t, int max, char *why, size_t whylen);
+/* 0 when replaces parses, else -1 with why. */
+int zc_replaces_check(const char *replaces, char *why, size_t whylen);
+
 /* ---- cli.c ---- */
-enum zc_format { ZC_FMT_TABLE, ZC_FMT_BENCHSTAT, ZC_FMT_NONE };
+enum zc_format { ZC_FMT_TABLE, ZC_FMT_BENCHSTAT, ZC_FMT_NONE, ZC_FMT_JSON /* --list only */ };
 
 struct zc_options {
 	int list, help, version, quick, sweep, make_testdata, machine_name;
@@ -63,8 +84,16 @@ struct zc_options {
 /* Returns 0, or 2 with a one-line message in err (usage error). */
 int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t errlen);
 void zc_usage(FILE *f);
+/* Rewrites argv[1] from a subcommand ("compare") to its option ("--compare"): 0, or 1 when
+ * it dropped the word "run" (argc is one less), or -1 for an unknown command. */
+int zc_subcommand(int argc, char **argv);
 
-/* ---- util.c ---- */
+/* ---- base/tracefs.c ---- */
+/* A tracepoint's id ("raw_syscalls/sys_enter"), mounting tracefs as root when it is not;
+ * -1 with the reason in why. where gets the tracefs path used (or "unavailable: ..."). */
+long zc_tracepoint_id(const char *event, char *where, size_t wlen, char *why, size_t whylen);
+
+/* ---- base/util.c ---- */
 /* Messages from the benches' callbacks. */
 const char *zc_last_message(void);
 void zc_clear_message(void);
@@ -117,11 +146,11 @@ struct zc_prim_info {
 	const char *settings; /* context keys (space-separated) whose change can change it */
 };
 extern const struct zc_prim_info zc_prim_info[ZC_NPRIMS];
-extern const size_t zc_profile_sizes[ZC_PROFILE_NSIZES];
+extern const size_t zc_costs_sizes[ZC_PROFILE_NSIZES];
 /* The primitive of a JSON key, or -1. */
 int zc_prim_from_key(const char *key);
 
-struct zc_profile {
+struct zc_costs {
 	int measured;
 	char error[256];                      /* why it is not */
 	struct zc_interval op[ZC_NPRIMS];     /* per-op primitives: ns per operation */
@@ -141,16 +170,16 @@ struct zc_profile {
 
 /* Measures every primitive on the calling (pinned) thread; samples last ~min_time; the
  * per-byte ones up to `largest` bytes (at least 4 MiB; 0: every size). */
-int zc_profile_measure(struct zc_profile *pf, double min_time, size_t largest);
+int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest);
 /* Folds a second measurement (after the pairs) into pf: a run's machine changes while it
  * runs (a shared host), and the pairs ran between the two. */
-void zc_profile_combine(struct zc_profile *pf, const struct zc_profile *after);
+void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after);
 /* A primitive's cost in ns for one operation of `size` bytes (per-op ones ignore size);
  * NAN when unmeasured. */
-double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size);
-struct json_t *zc_profile_json(const struct zc_profile *pf);
-void zc_profile_print(FILE *f, const struct zc_profile *pf);
-void zc_profile_size_name(size_t n, char *out, size_t len);
+double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t size);
+struct json_t *zc_costs_json(const struct zc_costs *pf);
+void zc_costs_print(FILE *f, const struct zc_costs *pf);
+void zc_costs_size_name(size_t n, char *out, size_t len);
 
 /* ---- analysis/model.c ---- */
 #define ZC_MODEL_TERMS 10
@@ -350,7 +379,7 @@ struct zc_run {
 	double loop_floor_ns;        /* an empty iteration of the harness's own loop */
 	double sys_overhead_ns;      /* an empty whole-machine CPU window */
 	double ref_ghz;
-	struct zc_profile profile;   /* the machine's primitive costs, measured first */
+	struct zc_costs costs;      /* the machine's primitive costs, measured first */
 	double alpha, equivalence;
 	char warnings[16][256];
 	size_t nwarnings;
@@ -479,7 +508,12 @@ int zc_out_write_json(struct zc_outfile *o, const char *path, struct json_t *doc
 /* The default results folder name ("vm-1a2b3c4d") and the facts its id hashes. */
 int zc_machine_identity(char *name, size_t namelen, char *facts, size_t factslen);
 /* Machine fingerprint + Google Benchmark context fields; adds warnings to run. */
-struct json_t *zc_fingerprint(const struct zc_options *o, int pinned_cpu, struct zc_run *run);
+struct json_t *zc_machine_facts(const char *machine, int pinned_cpu, struct zc_run *run);
+/* The pinned core and its SMT siblings into ctx; warns when a sibling is busy. */
+void zc_machine_pinned(struct json_t *ctx, int cpu, struct zc_run *run);
+/* ---- app/run_context.c ---- */
+/* A run's context: zc_machine_facts plus the run's settings and rules (ctx of a result). */
+struct json_t *zc_run_context(const struct zc_options *o, int pinned_cpu, struct zc_run *run);
 void zc_add_warning(struct zc_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- testdata.c ---- */

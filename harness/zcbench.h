@@ -94,6 +94,17 @@ struct zc_model;
 void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count,
 		   size_t size);
 
+/*
+ * What one iteration of a side must show at a param, where the pair knows it: the tests
+ * check every declared invariant against the counters (zcbench list --format json lists
+ * them), so a new pair's are checked with no test naming it.
+ */
+struct zc_invariants {
+	double syscalls;         /* per iteration; NAN: not declared */
+	int syscalls_at_least;   /* syscalls is a lower bound (a partial transfer takes more) */
+	int faults;              /* per iteration: -1 not declared, 0 none, 1 at least one */
+};
+
 /* Side flags. */
 #define ZC_SIDE_NO_BYTES 0x1u /* moves no bytes (a view): no bytes/s is reported for it */
 
@@ -110,6 +121,8 @@ struct zc_side {
 	int (*before_sample)(void *state);
 	/* The side's cost model for a param (see zc_model_term); NULL: none declared. */
 	void (*model)(const struct zc_param *p, struct zc_model *m);
+	/* Optional: the side's invariants at a param, inv preset to "nothing declared". */
+	void (*invariants)(const struct zc_param *p, struct zc_invariants *inv);
 };
 
 /* Pair kinds. */

@@ -236,3 +236,19 @@ void fs_model_mapped(const struct zc_param *p, struct zc_model *m)
 		zc_model_term(m, ZC_PRIM_TOUCH_PAGE, ZC_PER_ITER, pages, 0);
 	}
 }
+
+void fs_invariants_pread(const struct zc_param *p, struct zc_invariants *inv)
+{
+	(void)p;
+	inv->syscalls = 1;
+}
+
+void fs_invariants_mapped(const struct zc_param *p, struct zc_invariants *inv)
+{
+	int mode = (int)(p->arg & 0xf);
+	inv->syscalls = mode == FS_PER_ITER || mode == FS_POPULATE ? 2 : 0; /* mmap + munmap */
+	if (mode == FS_PER_ITER || (p->arg & FS_COLD))
+		inv->faults = 1; /* a fresh mapping, or pages just evicted */
+	else if (mode == FS_KEPT)
+		inv->faults = 0; /* a warm mapping kept: its pages stay mapped */
+}

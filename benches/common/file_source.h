@@ -75,6 +75,10 @@ int fs_run_once(void *state, int (*run)(void *state, uint64_t iters));
  */
 void fs_model_pread(const struct zc_param *p, struct zc_model *m);
 void fs_model_mapped(const struct zc_param *p, struct zc_model *m);
+/* What the counters must show (zcbench.h's zc_invariants): pread one syscall; a mapping
+ * kept none and no fault when warm, one made every iteration mmap + munmap and faults. */
+void fs_invariants_pread(const struct zc_param *p, struct zc_invariants *inv);
+void fs_invariants_mapped(const struct zc_param *p, struct zc_invariants *inv);
 
 typedef int (*fs_consume_fn)(void *state, const unsigned char *p, size_t n);
 int fs_run_pread(void *state, uint64_t iters, fs_consume_fn consume);

@@ -12,22 +12,6 @@
 
 #include "harness.h"
 
-static const char *const per_name[] = {"iteration", "syscall", "fault", "switch", "copy"};
-
-void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count, size_t size)
-{
-	if (m->n >= ZC_MODEL_TERMS) {
-		m->overflow = 1;
-		return;
-	}
-	m->t[m->n++] = (struct zc_model_term){.prim = prim, .per = per, .count = count, .size = size};
-}
-
-const char *zc_model_per_name(enum zc_model_per per)
-{
-	return (unsigned)per < sizeof per_name / sizeof per_name[0] ? per_name[per] : "?";
-}
-
 /* The side's measured count a term is multiplied by. */
 static double measured_count(const struct zc_pair_result *r, int s, enum zc_model_per per)
 {
@@ -60,13 +44,13 @@ static void model_side(const struct zc_run *run, struct zc_pair_result *r, int s
 		return;
 	sm->declared = 1;
 	sd->model(r->param, &sm->m);
-	if (sm->m.overflow || !run->profile.measured)
+	if (sm->m.overflow || !run->costs.measured)
 		return;
 	double total = isfinite(sm->floor_ns) ? sm->floor_ns : 0;
 	for (size_t i = 0; i < sm->m.n; i++) {
 		struct zc_model_term *t = &sm->m.t[i];
 		t->ops = t->count * measured_count(r, s, t->per);
-		t->cost_ns = zc_profile_cost(&run->profile, t->prim, t->size);
+		t->cost_ns = zc_costs_cost(&run->costs, t->prim, t->size);
 		t->ns = t->ops == 0 ? 0 : t->ops * t->cost_ns;
 		total += t->ns;
 	}
@@ -92,9 +76,9 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 	const struct zc_side_model *b = &r->side[ZC_BASELINE].model, *z = &r->side[ZC_ZEROCOPY].model;
 	r->predicted_ratio = r->model_residual = NAN;
 	r->model_explained = 0;
-	if (!run->profile.measured) {
+	if (!run->costs.measured) {
 		snprintf(r->model_note, sizeof r->model_note, "no machine profile: %s",
-			 run->profile.error[0] ? run->profile.error : "not measured");
+			 run->costs.error[0] ? run->costs.error : "not measured");
 		return;
 	}
 	if (!b->declared || !z->declared) {

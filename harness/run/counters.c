@@ -1,7 +1,7 @@
 /* counters.c - see counters.h. */
 #define _GNU_SOURCE
 #include "counters.h"
-#include "trace.h"
+#include "harness.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>

@@ -17,17 +17,6 @@
 
 static const char *const side_key[ZC_NSIDES] = {"baseline", "zerocopy"};
 
-/* A number as a result file keeps it (10 significant digits): a run analyses exactly what
- * --reanalyse will read back from its file. */
-double zc_json_real10(const json_t *v)
-{
-	if (!json_is_number(v))
-		return NAN;
-	char buf[32];
-	snprintf(buf, sizeof buf, "%.10g", json_number_value(v));
-	return strtod(buf, NULL);
-}
-
 static double num_or_nan(const json_t *v)
 {
 	return zc_json_real10(v);

@@ -26,8 +26,6 @@
 #include "harness.h"
 #include "trace.h"
 
-const char *const zc_fd_kind_name[ZC_NFDKINDS] = {"file", "tcp", "udp", "unix", "pipe", "other"};
-
 struct proc_fds {
 	int pid;
 	size_t cap;

@@ -18,55 +18,8 @@
 #include "harness.h"
 #include "trace.h"
 
-#define MAX_TERMS 4
 /* Below this, per term, a path is not worth a suggestion (a loader reading a library). */
 #define MIN_BYTES (1u << 20)
-
-struct term {
-	enum zc_io_dir dir;
-	unsigned kinds; /* bit per zc_fd_kind */
-};
-
-static int parse(const char *s, struct term *t, int max, char *why, size_t whylen)
-{
-	int n = 0;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", s);
-	for (char *save = NULL, *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *colon = strchr(tok, ':');
-		if (n == max) {
-			snprintf(why, whylen, "more than %d terms", max);
-			return -1;
-		}
-		if (!colon || (strncmp(tok, "in:", 3) && strncmp(tok, "out:", 4))) {
-			snprintf(why, whylen, "'%s' is not in:KINDS or out:KINDS", tok);
-			return -1;
-		}
-		t[n].dir = tok[0] == 'i' ? ZC_DIR_IN : ZC_DIR_OUT;
-		t[n].kinds = 0;
-		for (char *s2 = NULL, *k = strtok_r(colon + 1, "|", &s2); k; k = strtok_r(NULL, "|", &s2)) {
-			int found = -1;
-			for (int i = 0; i < ZC_FD_OTHER; i++)
-				if (!strcmp(k, zc_fd_kind_name[i]))
-					found = i;
-			if (found < 0) {
-				snprintf(why, whylen, "'%s' is not a kind (file, tcp, udp, unix, pipe)", k);
-				return -1;
-			}
-			t[n].kinds |= 1u << found;
-		}
-		n++;
-	}
-	if (!n)
-		snprintf(why, whylen, "empty");
-	return n ? n : -1;
-}
-
-int zc_replaces_check(const char *replaces, char *why, size_t whylen)
-{
-	struct term t[MAX_TERMS];
-	return parse(replaces, t, MAX_TERMS, why, whylen) < 0 ? -1 : 0;
-}
 
 /* The newest result file of this machine: names sort by their UTC time. */
 static json_t *newest_result(const char *results_dir, char *path, size_t pathlen)
@@ -193,12 +146,12 @@ json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir)
 	int looked = 0;
 	for (size_t i = 0; i < zc_registry_count(); i++) {
 		const struct zc_pair *pair = zc_registry_get(i);
-		struct term t[MAX_TERMS];
+		struct zc_replaces_term t[ZC_REPLACES_TERMS];
 		char why[200];
-		int nt = pair->replaces ? parse(pair->replaces, t, MAX_TERMS, why, sizeof why) : -1;
+		int nt = pair->replaces ? zc_replaces_parse(pair->replaces, t, ZC_REPLACES_TERMS, why, sizeof why) : -1;
 		if (nt <= 0 || (pair->flags & ZC_PAIR_CONTROL))
 			continue;
-		struct match m[MAX_TERMS] = {{0}};
+		struct match m[ZC_REPLACES_TERMS] = {{0}};
 		int all = 1;
 		for (int k = 0; k < nt; k++) {
 			for (size_t j = 0; j < p->npaths; j++) {

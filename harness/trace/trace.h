@@ -15,8 +15,8 @@
  *   fdkind.c     what a (process, descriptor) is: file (filesystem), tcp, udp, unix, pipe
  *   paths.c      the aggregation: per path calls, bytes, sizes, time; faults; mappings
  *   suggest.c    the pairs that measured an alternative, from this machine's newest result
- *   command.c    zcbench profile: run or attach, stop, overhead, exit status
- *   (report/ioprofile.c writes the JSON and the table)
+ *   (app/profile_command.c runs it: run or attach, stop, overhead, exit status;
+ *   report/ioprofile.c writes the JSON and the table; base/tracefs.c finds tracepoints)
  */
 #ifndef ZC_TRACE_H
 #define ZC_TRACE_H
@@ -27,10 +27,7 @@
 
 struct json_t;
 
-/* ---- tracefs.c ---- */
-/* A tracepoint's id ("raw_syscalls/sys_enter"), mounting tracefs as root when it is not;
- * -1 with the reason in why. where gets the tracefs path used (or "unavailable: ..."). */
-long zc_tracepoint_id(const char *event, char *where, size_t wlen, char *why, size_t whylen);
+#include "harness.h"
 
 /* ---- recorder.c ---- */
 enum zc_tev_type { ZC_TEV_ENTER, ZC_TEV_EXIT, ZC_TEV_FAULT, ZC_TEV_FORK };
@@ -84,14 +81,6 @@ void zc_recorder_counts(struct zc_recorder *r, struct zc_recorder_counts *c);
 void zc_recorder_close(struct zc_recorder *r);
 
 /* ---- syscalls.c ---- */
-enum zc_io_dir {
-	ZC_DIR_NONE, /* descriptor bookkeeping only (open, close, dup, socket, ...) */
-	ZC_DIR_IN,   /* kernel -> user buffer: a copy (read, recv, ...) */
-	ZC_DIR_OUT,  /* user buffer -> kernel: a copy (write, send, ...) */
-	ZC_DIR_MOVE, /* descriptor -> descriptor, no user copy (sendfile, splice, ...) */
-	ZC_DIR_MAP,  /* a mapping: mmap */
-	ZC_DIR_RING  /* io_uring_enter: operations in shared memory */
-};
 
 /* What a syscall does to the descriptor table (fdkind.c follows it). */
 enum zc_fd_effect {
@@ -123,8 +112,6 @@ const struct zc_syscall_info *zc_io_syscalls(size_t *n);
 const struct zc_syscall_info *zc_io_syscall(long nr);
 
 /* ---- fdkind.c ---- */
-enum zc_fd_kind { ZC_FD_FILE, ZC_FD_TCP, ZC_FD_UDP, ZC_FD_UNIX, ZC_FD_PIPE, ZC_FD_OTHER, ZC_NFDKINDS };
-extern const char *const zc_fd_kind_name[ZC_NFDKINDS];
 
 struct zc_fd_info {
 	enum zc_fd_kind kind;
@@ -189,8 +176,6 @@ uint64_t zc_io_path_quantile(const struct zc_io_path *p, double q, int *exact);
 int zc_io_path_copied(const struct zc_io_path *p);
 
 /* ---- suggest.c ---- */
-/* Whether a pair's `replaces` string is well formed; -1 with the reason. */
-int zc_replaces_check(const char *replaces, char *why, size_t whylen);
 /* Suggestions for the profile's copied paths, from the newest result of this machine
  * under results_dir (a JSON array; each names the pair, param, ratio and interval, or why
  * there is no measured result). */

@@ -18,7 +18,7 @@
 #include "fake_result.h"
 #include "harness.h"
 
-static void flat_profile(struct zc_profile *pf)
+static void flat_profile(struct zc_costs *pf)
 {
 	memset(pf, 0, sizeof *pf);
 	pf->measured = 1;
@@ -32,21 +32,21 @@ static void flat_profile(struct zc_profile *pf)
 static void test_cost_interpolates_in_log_size(void **st)
 {
 	(void)st;
-	struct zc_profile pf;
+	struct zc_costs pf;
 	flat_profile(&pf);
 	static const double per_byte[ZC_PROFILE_NSIZES] = {0.01, 0.02, 0.04, 0.08};
 	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
 		pf.rate[ZC_PRIM_MEMCPY][z].value = per_byte[z];
 	pf.op[ZC_PRIM_SYSCALL].value = 160;
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 4096) - 40.96) < 1e-9);
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 65536) - 0.02 * 65536) < 1e-9);
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_MEMCPY, 4096) - 40.96) < 1e-9);
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_MEMCPY, 65536) - 0.02 * 65536) < 1e-9);
 	/* 16 KiB is halfway between 4 KiB and 64 KiB in log size. */
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 16384) - 0.015 * 16384) < 1e-9);
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_MEMCPY, 16384) - 0.015 * 16384) < 1e-9);
 	/* Outside the measured sizes: the nearest one's rate. */
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 1024) - 0.01 * 1024) < 1e-9);
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_MEMCPY, 256u << 20) - 0.08 * (256u << 20)) < 1e-3);
-	assert_true(fabs(zc_profile_cost(&pf, ZC_PRIM_SYSCALL, 12345) - 160) < 1e-12);
-	assert_true(isnan(zc_profile_cost(&pf, ZC_PRIM_SHA256, 4096)));
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_MEMCPY, 1024) - 0.01 * 1024) < 1e-9);
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_MEMCPY, 256u << 20) - 0.08 * (256u << 20)) < 1e-3);
+	assert_true(fabs(zc_costs_cost(&pf, ZC_PRIM_SYSCALL, 12345) - 160) < 1e-12);
+	assert_true(isnan(zc_costs_cost(&pf, ZC_PRIM_SHA256, 4096)));
 	assert_int_equal(zc_prim_from_key("fault_file"), ZC_PRIM_FAULT_FILE);
 	assert_int_equal(zc_prim_from_key("no_such_primitive"), -1);
 }
@@ -54,7 +54,7 @@ static void test_cost_interpolates_in_log_size(void **st)
 static void test_profile_before_and_after_combine(void **st)
 {
 	(void)st;
-	struct zc_profile a, b;
+	struct zc_costs a, b;
 	flat_profile(&a);
 	flat_profile(&b);
 	a.op[ZC_PRIM_SYSCALL] = (struct zc_interval){100, 95, 110};
@@ -62,7 +62,7 @@ static void test_profile_before_and_after_combine(void **st)
 	a.rate[ZC_PRIM_MEMCPY][1] = (struct zc_interval){0.01, 0.009, 0.011};
 	b.op[ZC_PRIM_TCP_RTT] = (struct zc_interval){20000, 19000, 21000}; /* only after */
 	snprintf(a.why[ZC_PRIM_TCP_RTT], sizeof a.why[0], "loopback TCP failed");
-	zc_profile_combine(&a, &b);
+	zc_costs_combine(&a, &b);
 	assert_true(a.combined);
 	assert_true(fabs(a.op[ZC_PRIM_SYSCALL].value - 110) < 1e-12);
 	assert_true(a.op[ZC_PRIM_SYSCALL].ci_low == 95 && a.op[ZC_PRIM_SYSCALL].ci_high == 125);
@@ -135,10 +135,10 @@ static void test_model_predicts_and_says_when_it_cannot(void **st)
 	struct zc_pair_result r;
 	static struct zc_run run = {.n = 1, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 1};
 	run.results = &r;
-	flat_profile(&run.profile);
-	run.profile.op[ZC_PRIM_SYSCALL].value = 1000;
+	flat_profile(&run.costs);
+	run.costs.op[ZC_PRIM_SYSCALL].value = 1000;
 	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-		run.profile.rate[ZC_PRIM_MEMCPY][z].value = 0.01;
+		run.costs.rate[ZC_PRIM_MEMCPY][z].value = 0.01;
 	/* Predicted: baseline 1 + 2 x 1000 + 655.36, zero-copy 1 + 655.36. */
 	double pb = 1 + 2000 + 655.36, pz = 1 + 655.36;
 	fake(&r, pb, pz);
@@ -172,8 +172,8 @@ static void test_model_predicts_and_says_when_it_cannot(void **st)
 	zc_pair_result_free(&r);
 
 	/* No profile: no prediction, and why. */
-	run.profile.measured = 0;
-	snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
+	run.costs.measured = 0;
+	snprintf(run.costs.error, sizeof run.costs.error, "not measured (--no-machine-profile)");
 	fake(&r, pb, pz);
 	zc_analyse_run(&run);
 	assert_true(isnan(r.predicted_ratio));

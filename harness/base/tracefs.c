@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "trace.h"
+#include "harness.h"
 
 static long read_id(const char *root, const char *event)
 {

@@ -8,15 +8,58 @@
 
 #include "harness.h"
 
+/* Subcommands in the perf/git manner; each is the mode flag it stands for, which keeps
+ * working. */
+static const struct {
+	const char *name, *flag, *what;
+} subcommands[] = {
+	{"run", NULL, "run the pairs (the default)"},
+	{"list", "--list", "list pairs and params"},
+	{"compare", "--compare", "OLD NEW: NEW's ratios against OLD's intervals"},
+	{"reanalyse", "--reanalyse", "FILE: the analysis again on a result's samples"},
+	{"attribute", "--attribute", "OLD NEW: what the primitives explain of each change"},
+	{"machine", "--machine-profile", "measure the machine's primitive costs"},
+	{"machine-name", "--machine-name", "this machine's results folder name"},
+	{"testdata", "--make-testdata", "create or repair testdata/"},
+	{"tune", "--tune", "(root) governor, boost, THP"},
+	{"tune-reset", "--tune-reset", "undo --tune"},
+};
+
+int zc_subcommand(int argc, char **argv)
+{
+	if (argc < 2 || argv[1][0] == '-')
+		return 0;
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+		if (strcmp(argv[1], subcommands[i].name) != 0)
+			continue;
+		if (subcommands[i].flag) {
+			argv[1] = (char *)subcommands[i].flag;
+			return 0;
+		}
+		for (int k = 1; k < argc - 1; k++) /* "run": drop the word */
+			argv[k] = argv[k + 1];
+		return 1;
+	}
+	return -1;
+}
+
 void zc_usage(FILE *f)
 {
-	fputs("usage: zcbench [options]\n"
+	fputs("usage: zcbench [run] [options]\n"
+	      "       zcbench COMMAND [options]\n"
 	      "       zcbench profile [options] -- CMD ARGS...   (see zcbench profile --help)\n"
 	      "Runs paired benchmarks (a baseline and its zero-copy rival, interleaved ABBA on\n"
 	      "one pinned core) and writes Google Benchmark-compatible JSON. zcbench profile\n"
 	      "counts a program's syscalls and bytes per IO path.\n"
-	      "\n"
-	      "  --list              list pairs and params, then exit\n"
+	      "\n"	      "Commands (each the same as its option below, which keeps working):\n",
+	      f);
+	for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		fprintf(f, "  %-13s %-19s %s\n", subcommands[i].name, subcommands[i].flag ? subcommands[i].flag : "",
+			subcommands[i].what);
+	fputs("  profile       zcbench profile     a program's syscalls and bytes per IO path\n"
+	      "\nOptions:\n"
+	      "  --list              list pairs and params, then exit (--format json: with each\n"
+	      "                      pair's kind, tags, params and declared invariants)\n"
 	      "  --filter REGEX      run only pair/param names matching REGEX (POSIX extended)\n"
 	      "  --cpu N             pin to core N (default: the last allowed core)\n"
 	      "  --invocations K     fresh processes per run, each running every selected pair\n"
@@ -37,7 +80,8 @@ void zc_usage(FILE *f)
 	      "  --alpha P           run-wide error rate of faster/slower verdicts (Holm), and\n"
 	      "                      1 - confidence of the intervals, 0.0001..0.5 (default 0.05)\n"
 	      "  --out FILE          write the JSON result to FILE (atomic; never overwrites)\n"
-	      "  --format FMT        stdout: table (default), benchstat (Go text format), none\n"
+	      "  --format FMT        stdout: table (default), benchstat (Go text format), none;\n"
+	      "                      json (only with --list)\n"
 	      "  --quick             CI-sized run: 8 rounds, 2 ms samples, the machine profile\n"
 	      "                      once and up to 4 MiB\n"
 	      "  --sweep             also run the params marked as sweep (sizes up to 1 GiB)\n"
@@ -229,8 +273,10 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 				o->format = ZC_FMT_BENCHSTAT;
 			else if (strcmp(optarg, "none") == 0)
 				o->format = ZC_FMT_NONE;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = ZC_FMT_JSON;
 			else {
-				snprintf(err, errlen, "--format: '%s' is not one of table, benchstat, none",
+				snprintf(err, errlen, "--format: '%s' is not one of table, benchstat, none, json",
 					 optarg);
 				return 2;
 			}
@@ -275,6 +321,10 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 	}
 	for (int i = 0, off = 0; i < argc && off < (int)sizeof o->cmdline - 1; i++)
 		off += snprintf(o->cmdline + off, sizeof o->cmdline - (size_t)off, "%s%s", i ? " " : "", argv[i]);
+	if (o->format == ZC_FMT_JSON && !o->list) {
+		snprintf(err, errlen, "--format json: only with --list (a run's JSON goes to --out)");
+		return 2;
+	}
 	if (o->rounds < 0)
 		o->rounds = o->quick ? 4 : 8;
 	if (o->invocations < 0)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,67 @@
 
 #include "harness.h"
 #include "trace.h"
+
+/* The pairs as JSON: what tests loop over instead of naming pairs. */
+static void list_pairs_json(void)
+{
+	json_t *pairs = json_array();
+	for (size_t i = 0; i < zc_registry_count(); i++) {
+		const struct zc_pair *p = zc_registry_get(i);
+		json_t *jp = json_object(), *tags = json_array(), *params = json_array();
+		json_object_set_new(jp, "name", json_string(p->name));
+		json_object_set_new(jp, "summary", json_string(p->summary));
+		json_object_set_new(jp, "kind", json_string(zc_kind_name[zc_pair_kind(p)]));
+		if (p->flags & ZC_PAIR_CONTROL)
+			json_array_append_new(tags, json_string("control"));
+		if (p->flags & ZC_PAIR_STREAM)
+			json_array_append_new(tags, json_string("stream"));
+		json_object_set_new(jp, "tags", tags);
+		json_object_set_new(jp, "replaces", p->replaces ? json_string(p->replaces) : json_null());
+		json_t *sides = json_object();
+		for (int s = 0; s < ZC_NSIDES; s++) {
+			json_t *js = json_object();
+			json_object_set_new(js, "desc", json_string(p->side[s].desc));
+			json_object_set_new(js, "copies_per_iter", json_real(p->side[s].copies_per_iter));
+			json_object_set_new(js, "moves_bytes", json_boolean(!(p->side[s].flags & ZC_SIDE_NO_BYTES)));
+			json_object_set_new(js, "model", json_boolean(p->side[s].model != NULL));
+			json_object_set_new(sides, s == ZC_BASELINE ? "baseline" : "zerocopy", js);
+		}
+		json_object_set_new(jp, "sides", sides);
+		for (size_t k = 0; k < p->nparams; k++) {
+			const struct zc_param *q = &p->params[k];
+			json_t *jq = json_object(), *inv = json_object();
+			json_object_set_new(jq, "name", json_string(q->name));
+			json_object_set_new(jq, "bytes", json_integer((json_int_t)q->bytes));
+			json_object_set_new(jq, "desc", q->desc ? json_string(q->desc) : json_null());
+			json_object_set_new(jq, "sweep", json_boolean(q->flags & ZC_PARAM_SWEEP));
+			json_object_set_new(jq, "single", json_boolean(q->flags & ZC_PARAM_SINGLE));
+			for (int s = 0; s < ZC_NSIDES; s++) {
+				struct zc_invariants v = {.syscalls = NAN, .syscalls_at_least = 0, .faults = -1};
+				if (p->side[s].invariants)
+					p->side[s].invariants(q, &v);
+				if (!isfinite(v.syscalls) && v.faults < 0)
+					continue;
+				json_t *jv = json_object();
+				if (isfinite(v.syscalls)) {
+					json_object_set_new(jv, "syscalls_per_iter", json_real(v.syscalls));
+					json_object_set_new(jv, "syscalls_at_least", json_boolean(v.syscalls_at_least));
+				}
+				if (v.faults >= 0)
+					json_object_set_new(jv, "page_faults", json_string(v.faults ? "some" : "none"));
+				json_object_set_new(inv, s == ZC_BASELINE ? "baseline" : "zerocopy", jv);
+			}
+			json_object_set_new(jq, "invariants", inv);
+			json_array_append_new(params, jq);
+		}
+		json_object_set_new(jp, "params", params);
+		json_array_append_new(pairs, jp);
+	}
+	json_t *doc = json_pack("{s:o}", "pairs", pairs);
+	json_dumpf(doc, stdout, JSON_INDENT(1));
+	printf("\n");
+	json_decref(doc);
+}
 
 static void list_pairs(void)
 {
@@ -73,19 +135,19 @@ static int machine_profile(const struct zc_options *o)
 	run.equivalence = o->equivalence;
 	struct zc_run_config cfg = {.rounds = o->rounds, .min_time = o->min_time, .cpu = cpu};
 	run.loop_floor_ns = zc_loop_floor_ns(&cfg);
-	int rc = zc_profile_measure(&run.profile, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME, 0);
-	zc_profile_print(stdout, &run.profile);
+	int rc = zc_costs_measure(&run.costs, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME, 0);
+	zc_costs_print(stdout, &run.costs);
 	if (rc != ZC_OK) {
-		fprintf(stderr, "zcbench: machine profile: %s\n", run.profile.error);
+		fprintf(stderr, "zcbench: machine profile: %s\n", run.costs.error);
 		zc_out_abort(&out);
 		return 1;
 	}
 	if (!o->out)
 		return 0;
 	zc_counters_open(&run.counters);
-	json_t *ctx = zc_fingerprint(o, cpu, &run);
+	json_t *ctx = zc_run_context(o, cpu, &run);
 	zc_counters_close(&run.counters);
-	json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
+	json_object_set_new(ctx, "machine_profile", zc_costs_json(&run.costs));
 	json_t *doc = zc_result_json(&run, ctx);
 	rc = zc_out_write_json(&out, o->out, doc, "zcbench");
 	json_decref(doc);
@@ -137,6 +199,12 @@ int main(int argc, char **argv)
 	gsl_set_error_handler_off();
 	if (argc > 1 && !strcmp(argv[1], "profile"))
 		return zc_ioprof_main(argc - 1, argv + 1);
+	int sub = zc_subcommand(argc, argv);
+	if (sub < 0) {
+		fprintf(stderr, "zcbench: '%s' is not a command (see zcbench --help)\n", argv[1]);
+		return 2;
+	}
+	argc -= sub;
 	if (zc_parse_args(argc, argv, &o, err, sizeof err) != 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
 		return 2;
@@ -154,7 +222,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.list) {
-		list_pairs();
+		if (o.format == ZC_FMT_JSON)
+			list_pairs_json();
+		else
+			list_pairs();
 		return 0;
 	}
 	if (o.make_testdata)
@@ -221,25 +292,25 @@ int main(int argc, char **argv)
 	if (!o.no_profile) {
 		fprintf(stderr, "[profile] the machine's primitive costs\n");
 		/* A --quick run (CI-sized) measures it once and stops at 4 MiB. */
-		zc_profile_measure(&run.profile, min_time, o.quick ? 4u << 20 : 0);
+		zc_costs_measure(&run.costs, min_time, o.quick ? 4u << 20 : 0);
 	} else {
-		snprintf(run.profile.error, sizeof run.profile.error, "not measured (--no-machine-profile)");
+		snprintf(run.costs.error, sizeof run.costs.error, "not measured (--no-machine-profile)");
 	}
 	/* Which counters exist here (and tracefs mounted if it can be), for the context; the
 	 * counted samples open their own and close them again. */
 	zc_counters_open(&run.counters);
-	json_t *ctx = zc_fingerprint(&o, cpu, &run);
+	json_t *ctx = zc_run_context(&o, cpu, &run);
 	zc_counters_close(&run.counters);
 	for (size_t i = 0; i < run.nwarnings; i++)
 		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
 
 	int rc = zc_run_invocations(&o, &run, ctx);
 	/* The profile again: the machine may have changed while the pairs ran. */
-	if (!o.no_profile && !o.quick && run.profile.measured && !zc_interrupted()) {
-		static struct zc_profile after;
+	if (!o.no_profile && !o.quick && run.costs.measured && !zc_interrupted()) {
+		static struct zc_costs after;
 		fprintf(stderr, "[profile] again, after the pairs\n");
-		if (zc_profile_measure(&after, min_time, 0) == ZC_OK)
-			zc_profile_combine(&run.profile, &after);
+		if (zc_costs_measure(&after, min_time, 0) == ZC_OK)
+			zc_costs_combine(&run.costs, &after);
 	}
 	for (size_t i = 0; i < run.n; i++)
 		if (run.results[i].status == ZC_ST_ERROR && rc != 130)
@@ -278,7 +349,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < run.nwarnings; i++)
 			json_array_append_new(w, json_string(run.warnings[i]));
 		json_object_set_new(ctx, "warnings", w);
-		json_object_set_new(ctx, "machine_profile", zc_profile_json(&run.profile));
+		json_object_set_new(ctx, "machine_profile", zc_costs_json(&run.costs));
 		json_t *doc = zc_result_json(&run, ctx);
 		ctx = NULL;
 		rc = zc_out_write_json(&out, o.out, doc, "zcbench") ? 1 : rc;

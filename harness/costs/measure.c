@@ -1,5 +1,5 @@
 /*
- * profile.c - the machine profile: what the primitives the pairs are made of cost on
+ * measure.c - the machine profile: what the primitives the pairs are made of cost on
  * this machine, measured at the start of every run with the harness's own sampling
  * (each primitive calibrated to a sample time, then ZC_PROFILE_SAMPLES samples; median
  * and order-statistics interval). lmbench measures such primitives (lat_syscall,
@@ -33,65 +33,6 @@
 #include <xxh_x86dispatch.h>
 
 #include "harness.h"
-
-const size_t zc_profile_sizes[ZC_PROFILE_NSIZES] = {4096, 65536, 4u << 20, 64u << 20};
-
-const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
-	[ZC_PRIM_SYSCALL] = {"syscall", 0, "getppid(): a bare syscall's entry and exit",
-			     "mitigations kernel_release hypervisor cpu_model"},
-	[ZC_PRIM_PREAD_0] = {"pread_0", 0, "pread of 0 bytes from a cached file: a file syscall's fixed cost",
-			     "mitigations kernel_release hypervisor cpu_model"},
-	[ZC_PRIM_PREAD_4KIB] = {"pread_4KiB", 0, "pread of 4 KiB from the page cache",
-				"mitigations kernel_release hypervisor cpu_model"},
-	[ZC_PRIM_FAULT_ANON] = {"fault_anon", 0, "a minor fault on fresh anonymous memory (4 MiB mapping, every page written)",
-				"thp_enabled thp_defrag kernel_release hypervisor"},
-	[ZC_PRIM_FAULT_FILE] = {"fault_file", 0, "a minor fault on a one-page mapping of a cached 4 KiB file",
-				"fault_around_bytes file_fault_pages thp_enabled kernel_release hypervisor"},
-	[ZC_PRIM_FAULT_AROUND_PAGE] = {"fault_around_page", 0,
-				       "each further page a fault maps around it: a 4 MiB mapping read once (XXH3), less "
-				       "its mmap + munmap, its faults and a warm XXH3, per 4 KiB page",
-				       "fault_around_bytes file_fault_pages folios thp_enabled kernel_release hypervisor"},
-	[ZC_PRIM_MMAP_MUNMAP] = {"mmap_munmap", 0, "mmap + munmap of a cached 4 KiB file, nothing touched",
-				 "mitigations kernel_release hypervisor"},
-	[ZC_PRIM_POPULATE_PAGE] = {"populate_page", 0, "mmap(MAP_POPULATE) of a cached 4 MiB file, per 4 KiB page",
-				   "fault_around_bytes thp_enabled kernel_release hypervisor"},
-	[ZC_PRIM_TOUCH_PAGE] = {"touch_page", 0,
-				"the first pass over a just-populated mapping (XXH3 of it, less a warm XXH3), per "
-				"4 KiB page: TLB misses, and a hypervisor's page tables",
-				"hypervisor kernel_release thp_enabled"},
-	[ZC_PRIM_PIPE_WAKEUP] = {"pipe_wakeup", 0, "one-byte round trip through two pipes, peer on another core",
-				 "kernel_release hypervisor mitigations"},
-	[ZC_PRIM_CTX_SWITCH] = {"context_switch", 0, "a pipe round trip between two processes on one core, halved",
-				"kernel_release hypervisor mitigations"},
-	[ZC_PRIM_TCP_RTT] = {"tcp_rtt", 0, "one-byte round trip over loopback TCP (TCP_NODELAY), peer on another core",
-			     "kernel_release hypervisor mitigations"},
-	[ZC_PRIM_MEMCPY] = {"memcpy", 1, "memcpy, page-aligned source and destination", "cpu_model caches thp_enabled"},
-	[ZC_PRIM_MEMCPY_UNALIGNED] = {"memcpy_unaligned", 1, "memcpy to a destination 3 bytes past a page",
-				      "cpu_model caches"},
-	[ZC_PRIM_COPY_TO_USER] = {"copy_to_user", 1,
-				  "pread's copy out of cached pages: (pread of n - pread of 0) / n; the test file cached "
-				  "by 128 KiB reads",
-				  "cpu_model mitigations kernel_release folios"},
-	[ZC_PRIM_COPY_TO_USER_READ4K] = {"copy_to_user_read4K", 1,
-					 "copy_to_user at 4 MiB from the file cached by 4 KiB reads (readahead's folios)",
-					 "cpu_model mitigations kernel_release folios"},
-	[ZC_PRIM_COPY_TO_USER_READ4M] = {"copy_to_user_read4M", 1,
-					 "copy_to_user at 4 MiB from the file cached by one 4 MiB read (4 KiB folios on 6.18)",
-					 "cpu_model mitigations kernel_release folios"},
-	[ZC_PRIM_COPY_FROM_USER] = {"copy_from_user", 1,
-				    "pwrite's copy into cached pages of a memfd: (pwrite of n - pwrite of 0) / n",
-				    "cpu_model mitigations kernel_release"},
-	[ZC_PRIM_XXH3] = {"xxh3", 1, "XXH3_64bits (libxxhash, runtime dispatch)", "cpu_model xxhash_version"},
-	[ZC_PRIM_SHA256] = {"sha256", 1, "SHA-256 (OpenSSL EVP)", "cpu_model openssl_version"},
-};
-
-int zc_prim_from_key(const char *key)
-{
-	for (int i = 0; i < ZC_NPRIMS; i++)
-		if (strcmp(zc_prim_info[i].key, key) == 0)
-			return i;
-	return -1;
-}
 
 #define MIB(x) ((size_t)(x) << 20)
 #define FAULT_MAP MIB(4) /* the mapping the fault primitives touch */
@@ -308,7 +249,7 @@ static struct zc_interval base_of(const struct samples *s)
 
 static const struct zc_interval NO_BASE = {0, 0, 0};
 
-static void unavailable(struct zc_profile *pf, enum zc_primitive p, const char *why)
+static void unavailable(struct zc_costs *pf, enum zc_primitive p, const char *why)
 {
 	snprintf(pf->why[p], sizeof pf->why[p], "%s", why);
 }
@@ -452,7 +393,7 @@ static int cache_by(const struct zc_testdata *t, size_t chunk, unsigned char *bu
 }
 
 /* copy_to_user at 4 MiB from the test file cached by other reads than the default. */
-static void measure_folio_copies(struct zc_profile *pf, struct prim_ctx *c, const struct zc_testdata *td,
+static void measure_folio_copies(struct zc_costs *pf, struct prim_ctx *c, const struct zc_testdata *td,
 				 double min_time, struct zc_interval pread0)
 {
 	static const struct {
@@ -486,12 +427,12 @@ static int fill_memfd(const char *name, size_t n, const unsigned char *src)
 }
 
 /* Per-byte primitives at every size: the copies, the hashes, pread and pwrite. */
-static void measure_rates(struct zc_profile *pf, struct prim_ctx *c, double min_time, struct zc_interval pread0_file,
+static void measure_rates(struct zc_costs *pf, struct prim_ctx *c, double min_time, struct zc_interval pread0_file,
 			  struct zc_interval pread0_big, struct zc_interval pwrite0)
 {
 	struct samples s;
 	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
-		size_t n = zc_profile_sizes[z];
+		size_t n = zc_costs_sizes[z];
 		if (n > pf->max_size)
 			break;
 		c->size = n;
@@ -521,12 +462,12 @@ static void measure_rates(struct zc_profile *pf, struct prim_ctx *c, double min_
  * mapped page. How many pages one fault maps here (fault-around, large folios) is a
  * setting, measured on the 4 MiB file.
  */
-static void measure_mappings(struct zc_profile *pf, struct prim_ctx *c, double min_time)
+static void measure_mappings(struct zc_costs *pf, struct prim_ctx *c, double min_time)
 {
 	struct samples base, s, pop;
 	double pages = (double)(FAULT_MAP / 4096), fault = NAN;
 	/* The reader's own work on warm pages, taken out of the first passes below. */
-	double copy = zc_profile_cost(pf, ZC_PRIM_XXH3, FAULT_MAP);
+	double copy = zc_costs_cost(pf, ZC_PRIM_XXH3, FAULT_MAP);
 	if (sample(c, run_map_page, min_time, &base) == ZC_OK) {
 		pf->op[ZC_PRIM_MMAP_MUNMAP] = interval_of(base.ns, ZC_PROFILE_SAMPLES);
 		if (sample(c, run_map_page_touch, min_time, &s) == ZC_OK) {
@@ -562,7 +503,7 @@ static void measure_mappings(struct zc_profile *pf, struct prim_ctx *c, double m
 	}
 }
 
-static void measure_round_trips(struct zc_profile *pf, double min_time)
+static void measure_round_trips(struct zc_costs *pf, double min_time)
 {
 	struct samples s;
 	int self = sched_getcpu(), peer = zc_peer_cpu();
@@ -580,7 +521,7 @@ static void measure_round_trips(struct zc_profile *pf, double min_time)
 		unavailable(pf, ZC_PRIM_TCP_RTT, "loopback TCP failed");
 }
 
-int zc_profile_measure(struct zc_profile *pf, double min_time, size_t largest)
+int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 {
 	memset(pf, 0, sizeof *pf);
 	for (int p = 0; p < ZC_NPRIMS; p++) {
@@ -596,8 +537,8 @@ int zc_profile_measure(struct zc_profile *pf, double min_time, size_t largest)
 	long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
 	pf->llc_bytes = llc > 0 ? llc : 0;
 	/* The largest size needs three buffers and a memfd of it; smaller when memory is short. */
-	pf->max_size = largest && largest < zc_profile_sizes[ZC_PROFILE_NSIZES - 1] ? largest
-										  : zc_profile_sizes[ZC_PROFILE_NSIZES - 1];
+	pf->max_size = largest && largest < zc_costs_sizes[ZC_PROFILE_NSIZES - 1] ? largest
+										  : zc_costs_sizes[ZC_PROFILE_NSIZES - 1];
 	if (pf->max_size < FAULT_MAP)
 		pf->max_size = FAULT_MAP;
 	while (pf->max_size > FAULT_MAP && zc_mem_available() < 8 * pf->max_size)
@@ -709,194 +650,3 @@ out:
 	return rc;
 }
 
-/* ---- use ---- */
-
-static void combine_one(struct zc_interval *a, const struct zc_interval *b, double *drift)
-{
-	*drift = NAN;
-	if (!isfinite(b->value))
-		return;
-	if (!isfinite(a->value)) {
-		*a = *b;
-		return;
-	}
-	*drift = b->value / a->value;
-	a->value = (a->value + b->value) / 2;
-	a->ci_low = fmin(a->ci_low, b->ci_low);
-	a->ci_high = fmax(a->ci_high, b->ci_high);
-}
-
-void zc_profile_combine(struct zc_profile *pf, const struct zc_profile *after)
-{
-	if (!after->measured)
-		return;
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		combine_one(&pf->op[p], &after->op[p], &pf->op_drift[p]);
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			combine_one(&pf->rate[p][z], &after->rate[p][z], &pf->rate_drift[p][z]);
-		if (pf->why[p][0] && !after->why[p][0])
-			pf->why[p][0] = 0;
-	}
-	pf->seconds += after->seconds;
-	pf->combined = 1;
-}
-
-double zc_profile_cost(const struct zc_profile *pf, enum zc_primitive prim, size_t size)
-{
-	if (!pf || (int)prim < 0 || prim >= ZC_NPRIMS)
-		return NAN;
-	if (!zc_prim_info[prim].per_byte)
-		return pf->op[prim].value;
-	/* ns per byte at `size`: linear in log(size) between the two measured sizes around it,
-	 * the nearest measured size outside them. */
-	const struct zc_interval *r = pf->rate[prim];
-	int lo = -1, hi = -1;
-	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
-		if (!isfinite(r[z].value))
-			continue;
-		if (zc_profile_sizes[z] <= size)
-			lo = z;
-		if (zc_profile_sizes[z] >= size && hi < 0)
-			hi = z;
-	}
-	double per_byte;
-	if (lo < 0 && hi < 0)
-		return NAN;
-	if (lo < 0 || hi < 0 || lo == hi) {
-		per_byte = r[lo < 0 ? hi : lo].value;
-	} else {
-		double x = (log((double)size) - log((double)zc_profile_sizes[lo])) /
-			   (log((double)zc_profile_sizes[hi]) - log((double)zc_profile_sizes[lo]));
-		per_byte = r[lo].value + x * (r[hi].value - r[lo].value);
-	}
-	return per_byte * (double)size;
-}
-
-void zc_profile_size_name(size_t n, char *out, size_t len)
-{
-	if (n >= MIB(1) && n % MIB(1) == 0)
-		snprintf(out, len, "%zuMiB", n >> 20);
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, len, "%zuKiB", n >> 10);
-	else
-		snprintf(out, len, "%zuB", n);
-}
-
-json_t *zc_profile_json(const struct zc_profile *pf)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "measured", json_boolean(pf->measured));
-	json_object_set_new(o, "error", pf->error[0] ? json_string(pf->error) : json_null());
-	json_object_set_new(o, "method",
-			    json_string("each primitive calibrated to the sample time, then samples of it; median with "
-					"its order-statistics interval (95%); derived ones subtract a base measured the "
-					"same way (machine/profile.c)"));
-	json_object_set_new(o, "samples", json_integer(ZC_PROFILE_SAMPLES));
-	json_object_set_new(o, "when", json_string(pf->combined ? "before and after the pairs: median = their mean, "
-								  "interval spans both, drift = after / before"
-								: "once"));
-	json_object_set_new(o, "seconds", zc_json_number(pf->seconds));
-	json_t *prims = json_object();
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		const struct zc_prim_info *in = &zc_prim_info[p];
-		json_t *e = json_object(), *iv;
-		json_object_set_new(e, "what", json_string(in->what));
-		json_object_set_new(e, "unit", json_string(in->per_byte ? "ns_per_byte" : "ns"));
-		if (in->per_byte) {
-			json_t *sz = json_object();
-			for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
-				char name[32];
-				zc_profile_size_name(zc_profile_sizes[z], name, sizeof name);
-				json_t *v = zc_interval_json(pf->rate[p][z]);
-				double bps = pf->rate[p][z].value > 0 ? 1e9 / pf->rate[p][z].value : NAN;
-				json_object_set_new(v, "bytes_per_second", zc_json_number(bps));
-				json_object_set_new(v, "drift", pf->combined ? zc_json_number(pf->rate_drift[p][z]) : json_null());
-				json_object_set_new(sz, name, v);
-			}
-			json_object_set_new(e, "sizes", sz);
-		} else {
-			json_object_update(e, iv = zc_interval_json(pf->op[p]));
-			json_decref(iv);
-			json_object_set_new(e, "drift", pf->combined ? zc_json_number(pf->op_drift[p]) : json_null());
-		}
-		json_object_set_new(e, "unavailable", pf->why[p][0] ? json_string(pf->why[p]) : json_null());
-		json_object_set_new(prims, in->key, e);
-	}
-	json_object_set_new(o, "primitives", prims);
-	json_t *st = json_object();
-	json_object_set_new(st, "fault_around_bytes", json_string(pf->fault_around_bytes));
-	json_object_set_new(st, "file_fault_pages", zc_json_number(pf->file_fault_pages));
-	json_object_set_new(st, "anon_fault_pages", zc_json_number(pf->anon_fault_pages));
-	json_object_set_new(st, "thp_enabled", json_string(pf->thp_enabled));
-	json_object_set_new(st, "thp_defrag", json_string(pf->thp_defrag));
-	json_object_set_new(st, "llc_bytes", json_integer(pf->llc_bytes));
-	char name[32];
-	zc_profile_size_name(pf->max_size, name, sizeof name);
-	json_object_set_new(st, "largest_size", json_string(name));
-	json_t *fol = json_object();
-	static const char *const fname[3] = {"random-4KiB.bin", "random-64KiB.bin", "random-4MiB.bin"};
-	for (int i = 0; i < 3; i++)
-		json_object_set_new(fol, fname[i], json_string(pf->folios[i][0] ? pf->folios[i] : "unknown"));
-	json_object_set_new(st, "folios", fol);
-	json_object_set_new(o, "settings", st);
-	return o;
-}
-
-static void print_ns(FILE *f, double ns)
-{
-	if (!isfinite(ns))
-		fprintf(f, "%10s", "-");
-	else if (ns < 1e3)
-		fprintf(f, "%7.1f ns", ns);
-	else if (ns < 1e6)
-		fprintf(f, "%7.2f us", ns / 1e3);
-	else
-		fprintf(f, "%7.2f ms", ns / 1e6);
-}
-
-void zc_profile_print(FILE *f, const struct zc_profile *pf)
-{
-	fprintf(f, "machine profile (%d samples each, median [95%% interval]; %.1f s)\n", ZC_PROFILE_SAMPLES,
-		pf->seconds);
-	if (pf->error[0])
-		fprintf(f, "  error: %s\n", pf->error);
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		const struct zc_prim_info *in = &zc_prim_info[p];
-		if (in->per_byte)
-			continue;
-		fprintf(f, "  %-16s ", in->key);
-		print_ns(f, pf->op[p].value);
-		fprintf(f, "  [");
-		print_ns(f, pf->op[p].ci_low);
-		fprintf(f, ",");
-		print_ns(f, pf->op[p].ci_high);
-		fprintf(f, "]  %s\n", pf->why[p][0] ? pf->why[p] : in->what);
-	}
-	fprintf(f, "  %-16s", "GB/s at");
-	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
-		char name[32];
-		zc_profile_size_name(zc_profile_sizes[z], name, sizeof name);
-		fprintf(f, " %16s", name);
-	}
-	fprintf(f, "\n");
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		const struct zc_prim_info *in = &zc_prim_info[p];
-		if (!in->per_byte)
-			continue;
-		fprintf(f, "  %-16s", in->key);
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
-			const struct zc_interval *v = &pf->rate[p][z];
-			if (!isfinite(v->value) || v->value <= 0)
-				fprintf(f, " %16s", "-");
-			else if (!(v->ci_low > 0)) /* a difference too small for its base's noise */
-				fprintf(f, " %6.2f [%4.1f, inf]", 1 / v->value, 1 / v->ci_high);
-			else
-				fprintf(f, " %6.2f [%4.1f,%4.1f]", 1 / v->value, 1 / v->ci_high, 1 / v->ci_low);
-		}
-		fprintf(f, "\n");
-	}
-	fprintf(f, "  settings: THP %s (defrag %s); fault_around_bytes %s; %.1f pages per file fault, %.1f per anonymous fault; LLC %ld bytes\n",
-		pf->thp_enabled, pf->thp_defrag, pf->fault_around_bytes, pf->file_fault_pages, pf->anon_fault_pages,
-		pf->llc_bytes);
-	fprintf(f, "  folios: 4KiB file %s; 64KiB file %s; 4MiB file %s\n", pf->folios[0], pf->folios[1], pf->folios[2]);
-}

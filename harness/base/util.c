@@ -299,3 +299,14 @@ void zc_si(double v, const char *unit, char *out, size_t len)
 	}
 	snprintf(out, len, i ? "%.2f %s%s" : "%.0f %s%s", v, prefix[i], unit);
 }
+
+void zc_add_warning(struct zc_run *run, const char *fmt, ...)
+{
+	if (run->nwarnings == sizeof run->warnings / sizeof run->warnings[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(run->warnings[run->nwarnings], sizeof run->warnings[0], fmt, ap);
+	va_end(ap);
+	run->nwarnings++;
+}

@@ -399,26 +399,11 @@ static int measure_overhead(const struct options *o, struct zc_ioprof_run *run)
 	return 0;
 }
 
+/* The machine's facts: a traced program is no benchmark run, so no run settings. */
 static json_t *profile_context(void)
 {
 	static struct zc_run zrun;
-	struct zc_options zo;
-	char err[128];
-	char *argv[] = {"zcbench", NULL};
-	zc_parse_args(1, argv, &zo, err, sizeof err);
-	snprintf(zrun.profile.error, sizeof zrun.profile.error, "not measured (zcbench profile)");
-	zc_counters_open(&zrun.counters);
-	json_t *ctx = zc_fingerprint(&zo, -1, &zrun);
-	zc_counters_close(&zrun.counters);
-	/* The machine, not a benchmark run: the run's settings say nothing here. */
-	static const char *const run_only[] = {
-		"alpha", "analysis", "blocks", "buffer_alignment", "counter_overhead", "cpu_accounting",
-		"equivalence", "filter", "loop_floor_ns", "min_time_s", "pinned_cpu", "pinned_cpu_siblings",
-		"probe_reference_ghz", "quick", "rounds", "sampling", "sweep", "timer", "command_line",
-		"json_schema_version", "counters", "invocations_requested", "order_seed"};
-	for (size_t i = 0; i < sizeof run_only / sizeof run_only[0]; i++)
-		json_object_del(ctx, run_only[i]);
-	return ctx;
+	return zc_machine_facts(NULL, -1, &zrun);
 }
 
 int zc_ioprof_main(int argc, char **argv)

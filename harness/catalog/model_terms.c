@@ -1,0 +1,21 @@
+/*
+ * model_terms.c - the terms a pair declares for its sides' cost models (zc_model_term in
+ * zcbench.h); model evaluation against a machine's costs is analysis/model.c.
+ */
+#include "harness.h"
+
+static const char *const per_name[] = {"iteration", "syscall", "fault", "switch", "copy"};
+
+void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count, size_t size)
+{
+	if (m->n >= ZC_MODEL_TERMS) {
+		m->overflow = 1;
+		return;
+	}
+	m->t[m->n++] = (struct zc_model_term){.prim = prim, .per = per, .count = count, .size = size};
+}
+
+const char *zc_model_per_name(enum zc_model_per per)
+{
+	return (unsigned)per < sizeof per_name / sizeof per_name[0] ? per_name[per] : "?";
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# The layers of harness/layers.txt hold on the real build, and the check catches a
+# call up the layers planted in a two-object tree.
+
+load helpers
+
+CHECK=$ROOT/tests/layering/check
+
+@test "no harness or bench object calls up its layers" {
+  run "$CHECK" "$ROOT/build/obj"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  n=$(sed -n 's/^\([0-9]*\) calls across folders.*/\1/p' <<<"$output")
+  [ "$n" -gt 50 ]
+}
+
+@test "a planted call from base up into report fails the check, naming both" {
+  d=$(mktemp -d)
+  mkdir -p "$d/harness/base" "$d/harness/report"
+  echo 'int zc_planted_report(void) { return 1; }' > "$d/high.c"
+  echo 'int zc_planted_report(void); int zc_planted_base(void) { return zc_planted_report(); }' > "$d/low.c"
+  cc -c "$d/high.c" -o "$d/harness/report/high.o"
+  cc -c "$d/low.c" -o "$d/harness/base/low.o"
+  run "$CHECK" "$d"
+  rm -rf "$d"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"harness/base/low.o (harness/base, rank 0) calls zc_planted_report in harness/report/high.o"* ]]
+}
+
+@test "the same call downwards passes, and an object outside every layer fails" {
+  d=$(mktemp -d)
+  mkdir -p "$d/harness/base" "$d/harness/report" "$d/harness/nowhere"
+  echo 'int zc_planted_base(void) { return 1; }' > "$d/low.c"
+  echo 'int zc_planted_base(void); int zc_planted_report(void) { return zc_planted_base(); }' > "$d/high.c"
+  cc -c "$d/low.c" -o "$d/harness/base/low.o"
+  cc -c "$d/high.c" -o "$d/harness/report/high.o"
+  run "$CHECK" "$d"
+  [ "$status" -eq 0 ] || { echo "$output"; rm -rf "$d"; false; }
+  cp "$d/harness/report/high.o" "$d/harness/nowhere/high.o"
+  run "$CHECK" "$d"
+  rm -rf "$d"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"not in a folder of the layers file"* ]]
+}
