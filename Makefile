@@ -104,6 +104,7 @@ profiles: built
 # Reports next to every committed run, and the results index.
 report: built
 	@scripts/report
+	@scripts/pairs-table $(BUILD)/zcbench >/dev/null
 
 # Machine state for benchmarking (root): governor, boost, THP=$(THP) and
 # FAULT_AROUND=$(FAULT_AROUND) (bytes) if given; and back.
