@@ -94,6 +94,8 @@ int zc_subcommand(int argc, char **argv);
 long zc_tracepoint_id(const char *event, char *where, size_t wlen, char *why, size_t whylen);
 
 /* ---- base/util.c ---- */
+/* "4KiB", "64MiB", "100B": a size in the largest binary unit that divides it. */
+void zc_size_name(size_t n, char *out, size_t len);
 /* Messages from the benches' callbacks. */
 const char *zc_last_message(void);
 void zc_clear_message(void);
@@ -179,7 +181,6 @@ void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after);
 double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t size);
 struct json_t *zc_costs_json(const struct zc_costs *pf);
 void zc_costs_print(FILE *f, const struct zc_costs *pf);
-void zc_costs_size_name(size_t n, char *out, size_t len);
 
 /* ---- analysis/model.c ---- */
 #define ZC_MODEL_TERMS 10
@@ -198,6 +199,7 @@ struct zc_model_term {
 	double ops;     /* operations per iteration: count x the measured count `per` names */
 	double cost_ns; /* per operation, from the machine profile */
 	double ns;      /* per iteration: ops x cost_ns */
+	double share;   /* of the side's predicted time (NAN without a prediction) */
 };
 
 struct zc_model {
@@ -216,7 +218,7 @@ struct zc_side_model {
 
 struct zc_pair_result;
 struct zc_run;
-const char *zc_model_per_name(enum zc_model_per per);
+extern const char *const zc_model_per_name[ZC_NPER]; /* "iteration", "syscall", ... */
 /* Evaluates both sides' models and the predicted ratio of one pair (after its summary). */
 void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r);
 
@@ -262,6 +264,12 @@ struct zc_side_result {
 	int at_floor;              /* within ZC_FLOOR_FACTOR of the loop floor */
 	size_t stolen, slowed;     /* timed samples flagged */
 	struct zc_side_model model;
+	/* Per timed sample (zc_analyse_run): */
+	double *sample_busy;        /* thread CPU / wall */
+	unsigned char *sample_peer_bound; /* the ZC_PEER_BOUND_* rule */
+	double *sample_bytes_per_second, *sample_cpu_ns_per_byte; /* NAN when it moves no bytes */
+	double real_half_width;     /* the time interval's half-width / median (the table's +-ci) */
+	int moves_bytes;
 };
 
 struct zc_pair_result {
@@ -295,10 +303,12 @@ struct zc_pair_result {
 	double p_adjusted;
 	double margin;           /* the equivalence margin used for this pair (a fraction) */
 	double tost_p, tost_p_adjusted; /* "within +-margin" (TOST), Holm over the family */
-	const char *bound;      /* NULL, or "lower" when the zero-copy side is at the loop floor,
-				   "upper" when the baseline is */
+	enum zc_bound bound;    /* LOWER when the zero-copy side is at the loop floor, UPPER when
+				   the baseline is, BOTH when both are */
 	double saving_ns;       /* baseline - zerocopy median time per iteration */
-	const char *verdict;
+	char ratio_display[48], cpu_ratio_display[48]; /* "2.156x", ">= 2000x" at a bound */
+	int position_flagged;   /* a second-runner effect beyond the margin */
+	enum zc_verdict verdict;
 	char why[384];
 	/* The same analysis on system CPU per iteration (every process, all cores): */
 	double *cpu_block_ratio;
@@ -307,7 +317,7 @@ struct zc_pair_result {
 	struct zc_drift cpu_drift;
 	double cpu_tost_p, cpu_tost_p_adjusted;
 	double cpu_p_adjusted;
-	const char *cpu_verdict;
+	enum zc_verdict cpu_verdict;
 	char cpu_why[256];
 	char peer_bound[256];   /* "" or which sides waited on their peers, and how much */
 	double sys_check;       /* sum of system CPU / /proc/stat busy over the same windows */
@@ -381,6 +391,10 @@ struct zc_run {
 	double ref_ghz;
 	struct zc_costs costs;      /* the machine's primitive costs, measured first */
 	double alpha, equivalence;
+	struct zc_noise_floor {  /* the controls (identical sides): how often not "same" */
+		size_t controls, same, false_verdicts;
+		double widest_half_width; /* of their intervals, as a fraction */
+	} noise_floor;
 	char warnings[16][256];
 	size_t nwarnings;
 };

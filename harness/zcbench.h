@@ -80,8 +80,9 @@ enum zc_model_per {
 	ZC_PER_SYSCALL, /* the side's measured syscalls per iteration */
 	ZC_PER_FAULT,   /* its measured page faults per iteration */
 	ZC_PER_SWITCH,  /* its measured context switches per iteration */
-	ZC_PER_COPY     /* its copies per iteration: measured when the kernel reports them
+	ZC_PER_COPY,    /* its copies per iteration: measured when the kernel reports them
 			   (zc_zerocopy_outcome), declared otherwise */
+	ZC_NPER
 };
 
 /*

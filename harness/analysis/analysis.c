@@ -283,32 +283,43 @@ void zc_holm(const double *p, size_t n, size_t family, double *adjusted)
 	free(idx);
 }
 
-const char *zc_decide(const struct zc_estimate *e, double p_adjusted, double tost_adjusted, double alpha,
+const char *const zc_verdict_name[ZC_NVERDICTS] = {"unknown", "faster", "slower", "same", "inconclusive", "unstable"};
+const char *const zc_bound_name[ZC_NBOUNDS] = {NULL, "lower", "upper", "none"};
+
+int zc_verdict_from_name(const char *name)
+{
+	for (int v = 0; name && v < ZC_NVERDICTS; v++)
+		if (strcmp(name, zc_verdict_name[v]) == 0)
+			return v;
+	return -1;
+}
+
+enum zc_verdict zc_decide(const struct zc_estimate *e, double p_adjusted, double tost_adjusted, double alpha,
 		      double margin, const struct zc_drift *d, char *why, size_t whylen)
 {
 	if (!isfinite(e->estimate) || !isfinite(e->ci_low) || !isfinite(e->ci_high)) {
 		snprintf(why, whylen, "too few blocks or invocations for an interval (%zu)", e->n);
-		return "unknown";
+		return ZC_V_UNKNOWN;
 	}
 	if (d && d->changes_verdict) {
 		snprintf(why, whylen,
 			 "the machine changed during the run: first half %.3fx, second half %.3fx (p=%.2g)",
 			 d->first, d->second, d->p);
-		return "unstable";
+		return ZC_V_UNSTABLE;
 	}
 	if (tost_adjusted < alpha) {
 		snprintf(why, whylen, "within +-%.3g%%: equivalence test (TOST) Holm-adjusted p=%.2g < %.2g%s",
 			 margin * 100, tost_adjusted, alpha,
 			 p_adjusted < alpha ? "; a difference smaller than the margin was detected too" : "");
-		return "same";
+		return ZC_V_SAME;
 	}
 	if (p_adjusted < alpha) {
 		snprintf(why, whylen, "interval excludes 1; Holm-adjusted p=%.2g < %.2g", p_adjusted, alpha);
-		return e->estimate > 1 ? "faster" : "slower";
+		return e->estimate > 1 ? ZC_V_FASTER : ZC_V_SLOWER;
 	}
 	snprintf(why, whylen, "Holm-adjusted p=%.2g >= %.2g, and not shown within +-%.3g%% (TOST p=%.2g)",
 		 p_adjusted, alpha, margin * 100, tost_adjusted);
-	return "inconclusive";
+	return ZC_V_INCONCLUSIVE;
 }
 
 double zc_round_down_nice(double x)

@@ -112,12 +112,22 @@ void zc_holm(const double *p, size_t n, size_t family, double *adjusted);
 /* Which side of the equivalence band [1/(1+margin), 1+margin] a ratio is: -1, 0, 1. */
 int zc_band(double ratio, double margin);
 
+/* A pair's verdict; zc_verdict_name[] is how results spell it. */
+enum zc_verdict { ZC_V_UNKNOWN, ZC_V_FASTER, ZC_V_SLOWER, ZC_V_SAME, ZC_V_INCONCLUSIVE, ZC_V_UNSTABLE, ZC_NVERDICTS };
+extern const char *const zc_verdict_name[ZC_NVERDICTS];
+/* The verdict of a name in a result file, or -1. */
+int zc_verdict_from_name(const char *name);
+
+/* Which side's time is a bound because it is at the loop floor (results: ratio_bound null,
+ * "lower", "upper", "none"). */
+enum zc_bound { ZC_BOUND_NO, ZC_BOUND_LOWER, ZC_BOUND_UPPER, ZC_BOUND_BOTH, ZC_NBOUNDS };
+extern const char *const zc_bound_name[ZC_NBOUNDS]; /* [ZC_BOUND_NO] is NULL */
+
 /*
- * The verdict: "faster", "slower", "same", "inconclusive", "unstable" or "unknown", with
- * one line saying why in why[]. p_adjusted: the difference test's, tost_adjusted: the
- * equivalence test's, both Holm-adjusted.
+ * The verdict, with one line saying why in why[]. p_adjusted: the difference test's,
+ * tost_adjusted: the equivalence test's, both Holm-adjusted.
  */
-const char *zc_decide(const struct zc_estimate *e, double p_adjusted, double tost_adjusted, double alpha,
+enum zc_verdict zc_decide(const struct zc_estimate *e, double p_adjusted, double tost_adjusted, double alpha,
 		      double margin, const struct zc_drift *d, char *why, size_t whylen);
 
 /* The largest "round" number (1, 2 or 5 times a power of ten) not above x: how a

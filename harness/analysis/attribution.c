@@ -219,7 +219,7 @@ static void cost_text(const struct term_sum *t, int s, char *out, size_t len)
 	double a = t->cost[0][s], b = t->cost[1][s];
 	if (isfinite(t->size[s]) && t->size[s] > 0) {
 		char sz[32];
-		zc_costs_size_name((size_t)t->size[s], sz, sizeof sz);
+		zc_size_name((size_t)t->size[s], sz, sizeof sz);
 		snprintf(out, len, "%s at %s %.2f -> %.2f GB/s", t->key, sz, t->size[s] / a, t->size[s] / b);
 	} else if (fmax(a, b) >= 1000) {
 		snprintf(out, len, "%s %.2f -> %.2f us", t->key, a / 1e3, b / 1e3);

@@ -29,6 +29,8 @@ static double measured_count(const struct zc_pair_result *r, int s, enum zc_mode
 	}
 	case ZC_PER_COPY:
 		return isfinite(sr->copies_measured) ? sr->copies_measured : r->pair->side[s].copies_per_iter;
+	case ZC_NPER:
+		break;
 	}
 	return NAN;
 }
@@ -44,6 +46,8 @@ static void model_side(const struct zc_run *run, struct zc_pair_result *r, int s
 		return;
 	sm->declared = 1;
 	sd->model(r->param, &sm->m);
+	for (size_t i = 0; i < sm->m.n; i++)
+		sm->m.t[i].share = NAN;
 	if (sm->m.overflow || !run->costs.measured)
 		return;
 	double total = isfinite(sm->floor_ns) ? sm->floor_ns : 0;
@@ -55,6 +59,8 @@ static void model_side(const struct zc_run *run, struct zc_pair_result *r, int s
 		total += t->ns;
 	}
 	sm->predicted_ns = total;
+	for (size_t i = 0; total > 0 && i < sm->m.n; i++)
+		sm->m.t[i].share = sm->m.t[i].ns / total;
 	double measured = r->side[s].real.value;
 	sm->residual = total > 0 && isfinite(total) ? measured / total - 1 : NAN;
 }
@@ -98,7 +104,7 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 			if (!isfinite(t->ns)) {
 				snprintf(r->model_note, sizeof r->model_note, "%s side: %s per %s unavailable (%s)",
 					 s ? "zerocopy" : "baseline", zc_prim_info[t->prim].key,
-					 zc_model_per_name(t->per),
+					 zc_model_per_name[t->per],
 					 !isfinite(t->cost_ns) ? "not in the machine profile" : "no measured count");
 				return;
 			}
@@ -113,10 +119,10 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 	r->model_residual = measured / r->predicted_ratio - 1;
 	/* A side at the loop floor measures the loop: the ratio is a bound, and only the other
 	 * side's time can be explained. */
-	int floor_side = r->bound && strcmp(r->bound, "lower") == 0   ? ZC_ZEROCOPY
-			 : r->bound && strcmp(r->bound, "upper") == 0 ? ZC_BASELINE
+	int floor_side = r->bound == ZC_BOUND_LOWER   ? ZC_ZEROCOPY
+			 : r->bound == ZC_BOUND_UPPER ? ZC_BASELINE
 								      : -1;
-	if (floor_side >= 0 && strcmp(r->bound, "none") != 0) {
+	if (floor_side >= 0) {
 		const struct zc_side_model *o = &r->side[!floor_side].model;
 		r->model_explained = fabs(o->residual) <= ZC_MODEL_TOLERANCE;
 		snprintf(r->model_note, sizeof r->model_note,

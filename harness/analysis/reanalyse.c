@@ -73,13 +73,13 @@ int zc_reanalyse(const char *path, FILE *out)
 		const char *pv = json_string_value(json_object_get(pe, "verdict"));
 		double pr = num(pe, "ratio"), plo = num(pe, "ratio_ci_low"), phi = num(pe, "ratio_ci_high");
 		const struct zc_estimate *e = &r->ratio_est;
-		int agree = pv && strcmp(pv, r->verdict) == 0 && same_value(pr, e->estimate) &&
+		int agree = pv && zc_verdict_from_name(pv) == (int)r->verdict && same_value(pr, e->estimate) &&
 			    same_value(plo, e->ci_low) && same_value(phi, e->ci_high);
 		ok++;
 		same += (size_t)agree;
 		fprintf(out, "| %s/%s | %zu | %zu | %.4g [%.4g, %.4g] | %s | %.4g [%.4g, %.4g] | %s%s | %s |\n",
 			r->pair->name, r->param->name, r->ninv ? r->ninv : 1, r->rounds, pr, plo, phi, pv ? pv : "?",
-			e->estimate, e->ci_low, e->ci_high, r->verdict, agree ? "" : " (changed)", r->why);
+			e->estimate, e->ci_low, e->ci_high, zc_verdict_name[r->verdict], agree ? "" : " (changed)", r->why);
 	}
 	fprintf(out, "\n%zu of %zu pairs reproduced exactly (verdict, ratio and interval to the 10 digits a result keeps).\n",
 		same, ok);

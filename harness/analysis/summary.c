@@ -98,14 +98,25 @@ static void summarize_system(struct zc_pair_result *r, int s)
 {
 	struct zc_side_result *sr = &r->side[s];
 	const struct zc_side *sd = &r->pair->side[s];
-	double *busy = malloc((sr->n ? sr->n : 1) * sizeof *busy);
+	size_t n = sr->n ? sr->n : 1;
+	free(sr->sample_busy);
+	free(sr->sample_peer_bound);
+	free(sr->sample_bytes_per_second);
+	free(sr->sample_cpu_ns_per_byte);
+	sr->sample_busy = malloc(n * sizeof *sr->sample_busy);
+	sr->sample_peer_bound = calloc(n, 1);
+	sr->sample_bytes_per_second = malloc(n * sizeof *sr->sample_bytes_per_second);
+	sr->sample_cpu_ns_per_byte = malloc(n * sizeof *sr->sample_cpu_ns_per_byte);
+	int ok = sr->sample_busy && sr->sample_peer_bound && sr->sample_bytes_per_second && sr->sample_cpu_ns_per_byte;
 	sr->peer_bound = 0;
-	for (size_t k = 0; busy && k < sr->n; k++) {
-		busy[k] = zc_sample_busy(sr, k);
-		sr->peer_bound += (size_t)zc_sample_peer_bound(sr, k);
+	for (size_t k = 0; ok && k < sr->n; k++) {
+		sr->sample_busy[k] = zc_sample_busy(sr, k);
+		sr->sample_peer_bound[k] = (unsigned char)zc_sample_peer_bound(sr, k);
+		sr->peer_bound += sr->sample_peer_bound[k];
+		sr->sample_bytes_per_second[k] = zc_side_bytes_per_second(r, s, sr->real_ns[k]);
+		sr->sample_cpu_ns_per_byte[k] = zc_side_ns_per_byte(r, s, sr->cpu_ns[k]);
 	}
-	sr->busy = busy ? finite_median(busy, sr->n) : (struct zc_interval){NAN, NAN, NAN};
-	free(busy);
+	sr->busy = ok ? finite_median(sr->sample_busy, sr->n) : (struct zc_interval){NAN, NAN, NAN};
 	sr->sys = finite_median(sr->sys_ns, sr->n);
 	sr->peers = finite_median(sr->peers_ns, sr->n);
 	sr->csw_per_op = finite_median(sr->csw, sr->n);
@@ -126,6 +137,8 @@ static void summarize_side(const struct zc_run *run, struct zc_pair_result *r, i
 	sr->cpu = median_interval(&sr->cpu_summary);
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
 		sr->cnt_sum[i] = finite_median(sr->cnt[i], sr->ncounted);
+	sr->moves_bytes = zc_side_moves_bytes(r, s);
+	sr->real_half_width = zc_ci_half_width(&sr->real_summary);
 	sr->bytes_per_second = zc_side_bytes_per_second(r, s, sr->real.value);
 	sr->cpu_ns_per_byte = zc_side_ns_per_byte(r, s, sr->cpu.value);
 	double counted = zc_median(sr->counted_real_ns, sr->ncounted);
@@ -174,6 +187,20 @@ static void analyse_system(const struct zc_run *run, struct zc_pair_result *r)
 	r->sys_check = stat > 0 ? sys / stat : NAN;
 }
 
+/* "2.156x", or ">= 1000x" when the zero-copy side is at the loop floor (the time ratio, or
+ * the CPU ratio of the same samples, which the floor bounds the same way). */
+static void ratio_display(char *buf, size_t len, const struct zc_pair_result *r, const struct zc_estimate *e)
+{
+	if (!isfinite(e->estimate))
+		snprintf(buf, len, "-");
+	else if (r->bound == ZC_BOUND_LOWER)
+		snprintf(buf, len, ">= %gx", zc_round_down_nice(e->ci_low));
+	else if (r->bound == ZC_BOUND_UPPER)
+		snprintf(buf, len, "<= %.3gx", e->ci_high);
+	else
+		snprintf(buf, len, "%.3fx", e->estimate);
+}
+
 static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 {
 	for (int s = 0; s < ZC_NSIDES; s++)
@@ -194,8 +221,31 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 	r->saving_ns = r->side[0].real.value - r->side[1].real.value;
 	analyse_system(run, r);
 	int fb = r->side[ZC_BASELINE].at_floor, fz = r->side[ZC_ZEROCOPY].at_floor;
-	r->bound = fb && fz ? "none" : fz ? "lower" : fb ? "upper" : NULL;
+	r->bound = fb && fz ? ZC_BOUND_BOTH : fz ? ZC_BOUND_LOWER : fb ? ZC_BOUND_UPPER : ZC_BOUND_NO;
+	ratio_display(r->ratio_display, sizeof r->ratio_display, r, &r->ratio_est);
+	ratio_display(r->cpu_ratio_display, sizeof r->cpu_ratio_display, r, &r->cpu_ratio_est);
+	/* Flagged when the second-runner effect is real and larger than the margin. */
+	r->position_flagged = isfinite(r->position_est.ci_low) && (r->position_est.ci_low > 1 + run->equivalence ||
+								    r->position_est.ci_high < 1 / (1 + run->equivalence));
 	zc_model_pair(run, r);
+}
+
+/* How often the controls (identical sides) were not "same", and their widest interval. */
+static void noise_floor(struct zc_run *run)
+{
+	struct zc_noise_floor *nf = &run->noise_floor;
+	memset(nf, 0, sizeof *nf);
+	for (size_t i = 0; i < run->n; i++) {
+		const struct zc_pair_result *r = &run->results[i];
+		if (!(r->pair->flags & ZC_PAIR_CONTROL) || r->status != ZC_ST_OK)
+			continue;
+		nf->controls++;
+		nf->same += r->verdict == ZC_V_SAME;
+		nf->false_verdicts += r->verdict == ZC_V_FASTER || r->verdict == ZC_V_SLOWER;
+		double w = fmax(r->ratio_est.ci_high - 1, 1 - r->ratio_est.ci_low);
+		if (isfinite(w) && w > nf->widest_half_width)
+			nf->widest_half_width = w;
+	}
 }
 
 /* The equivalence margin of each kind: --equivalence, or wider where re-runs of the kind's
@@ -209,7 +259,7 @@ static void kind_margins(struct zc_run *run)
 		km->pairs = 0;
 		for (size_t i = 0; sd && i < run->n; i++) {
 			const struct zc_pair_result *r = &run->results[i];
-			if (r->status == ZC_ST_OK && zc_pair_kind(r->pair) == (enum zc_kind)kd && !r->bound &&
+			if (r->status == ZC_ST_OK && zc_pair_kind(r->pair) == (enum zc_kind)kd && r->bound == ZC_BOUND_NO &&
 			    isfinite(r->levels.between_sd))
 				sd[km->pairs++] = r->levels.between_sd;
 		}
@@ -302,8 +352,8 @@ void zc_analyse_run(struct zc_run *run)
 		r->tost_p_adjusted = adj[TOST][i];
 		r->verdict = zc_decide(&r->ratio_est, adj[DIFF][i], adj[TOST][i], run->alpha, r->margin, &r->drift,
 				       r->why, sizeof r->why);
-		if (r->bound && strcmp(r->bound, "none") == 0) {
-			r->verdict = "unknown";
+		if (r->bound == ZC_BOUND_BOTH) {
+			r->verdict = ZC_V_UNKNOWN;
 			snprintf(r->why, sizeof r->why,
 				 "both sides within %gx of the loop floor: the loop is measured, not the work",
 				 ZC_FLOOR_FACTOR);
@@ -311,7 +361,7 @@ void zc_analyse_run(struct zc_run *run)
 		r->cpu_p_adjusted = adj[CPU_DIFF][i];
 		r->cpu_tost_p_adjusted = adj[CPU_TOST][i];
 		if (!isfinite(r->cpu_ratio_est.estimate)) {
-			r->cpu_verdict = "unknown";
+			r->cpu_verdict = ZC_V_UNKNOWN;
 			snprintf(r->cpu_why, sizeof r->cpu_why, "no whole-machine CPU readings (/proc unreadable)");
 		} else {
 			r->cpu_verdict = zc_decide(&r->cpu_ratio_est, adj[CPU_DIFF][i], adj[CPU_TOST][i], run->alpha,
@@ -322,9 +372,10 @@ void zc_analyse_run(struct zc_run *run)
 			snprintf(r->why + len, sizeof r->why - len,
 				 "%sfrom samples in which the benchmark thread waited (on a peer or a device): the time "
 				 "includes the waiting (CPU verdict: %s)",
-				 len ? "; " : "", r->cpu_verdict);
+				 len ? "; " : "", zc_verdict_name[r->cpu_verdict]);
 		}
 	}
+	noise_floor(run);
 out:
 	for (int t = 0; t < NTESTS; t++) {
 		free(p[t]);

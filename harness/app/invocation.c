@@ -306,7 +306,7 @@ int zc_run_invocations(const struct zc_options *o, struct zc_run *run, json_t *c
 		run->results[i].pair = sel[i].pair;
 		run->results[i].param = sel[i].param;
 		run->results[i].status = ZC_ST_ERROR;
-		run->results[i].verdict = "unknown";
+		run->results[i].verdict = ZC_V_UNKNOWN;
 	}
 	free(sel);
 	int failed = 0;

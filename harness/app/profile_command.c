@@ -443,7 +443,15 @@ int zc_ioprof_main(int argc, char **argv)
 		zc_ioprof_free(&agg);
 		return rc;
 	}
-	json_t *doc = zc_ioprof_json(&agg, &run, zc_ioprof_suggest(&agg, o.results), profile_context());
+	struct zc_ioprof_summary sum;
+	if (zc_ioprof_summarize(&agg, &run, &sum) != 0) {
+		fprintf(stderr, "zcbench profile: out of memory\n");
+		zc_out_abort(&out);
+		zc_ioprof_free(&agg);
+		return 1;
+	}
+	json_t *doc = zc_ioprof_json(&agg, &run, &sum, zc_ioprof_suggest(&agg, o.results), profile_context());
+	zc_ioprof_summary_free(&sum);
 	if (o.json) {
 		char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 		fprintf(stderr, "%s\n", s ? s : "null");

@@ -310,3 +310,13 @@ void zc_add_warning(struct zc_run *run, const char *fmt, ...)
 	va_end(ap);
 	run->nwarnings++;
 }
+
+void zc_size_name(size_t n, char *out, size_t len)
+{
+	if (n >= ((size_t)1 << 20) && n % ((size_t)1 << 20) == 0)
+		snprintf(out, len, "%zuMiB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(out, len, "%zuKiB", n >> 10);
+	else
+		snprintf(out, len, "%zuB", n);
+}

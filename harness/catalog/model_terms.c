@@ -4,7 +4,7 @@
  */
 #include "harness.h"
 
-static const char *const per_name[] = {"iteration", "syscall", "fault", "switch", "copy"};
+const char *const zc_model_per_name[ZC_NPER] = {"iteration", "syscall", "fault", "switch", "copy"};
 
 void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count, size_t size)
 {
@@ -13,9 +13,4 @@ void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per
 		return;
 	}
 	m->t[m->n++] = (struct zc_model_term){.prim = prim, .per = per, .count = count, .size = size};
-}
-
-const char *zc_model_per_name(enum zc_model_per per)
-{
-	return (unsigned)per < sizeof per_name / sizeof per_name[0] ? per_name[per] : "?";
 }

@@ -135,16 +135,6 @@ double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t s
 	return per_byte * (double)size;
 }
 
-void zc_costs_size_name(size_t n, char *out, size_t len)
-{
-	if (n >= MIB(1) && n % MIB(1) == 0)
-		snprintf(out, len, "%zuMiB", n >> 20);
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(out, len, "%zuKiB", n >> 10);
-	else
-		snprintf(out, len, "%zuB", n);
-}
-
 json_t *zc_costs_json(const struct zc_costs *pf)
 {
 	json_t *o = json_object();
@@ -169,7 +159,7 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 			json_t *sz = json_object();
 			for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
 				char name[32];
-				zc_costs_size_name(zc_costs_sizes[z], name, sizeof name);
+				zc_size_name(zc_costs_sizes[z], name, sizeof name);
 				json_t *v = zc_interval_json(pf->rate[p][z]);
 				double bps = pf->rate[p][z].value > 0 ? 1e9 / pf->rate[p][z].value : NAN;
 				json_object_set_new(v, "bytes_per_second", zc_json_number(bps));
@@ -194,7 +184,7 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 	json_object_set_new(st, "thp_defrag", json_string(pf->thp_defrag));
 	json_object_set_new(st, "llc_bytes", json_integer(pf->llc_bytes));
 	char name[32];
-	zc_costs_size_name(pf->max_size, name, sizeof name);
+	zc_size_name(pf->max_size, name, sizeof name);
 	json_object_set_new(st, "largest_size", json_string(name));
 	json_t *fol = json_object();
 	static const char *const fname[3] = {"random-4KiB.bin", "random-64KiB.bin", "random-4MiB.bin"};

@@ -39,7 +39,7 @@ void zc_costs_print(FILE *f, const struct zc_costs *pf)
 	fprintf(f, "  %-16s", "GB/s at");
 	for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
 		char name[32];
-		zc_costs_size_name(zc_costs_sizes[z], name, sizeof name);
+		zc_size_name(zc_costs_sizes[z], name, sizeof name);
 		fprintf(f, " %16s", name);
 	}
 	fprintf(f, "\n");

@@ -12,17 +12,17 @@
 
 #define ZC_IOPROF_SCHEMA 1
 
-static json_t *sizes_json(const struct zc_io_path *q)
+static json_t *sizes_json(const struct zc_io_path_summary *ps)
 {
+	const struct zc_io_path *q = ps->path;
 	json_t *s = json_object(), *hist = json_array(), *common = json_array();
-	int exact;
-	uint64_t ok = q->calls - q->errors;
+	int ok = ps->has_sizes;
 	json_object_set_new(s, "min", ok ? json_integer((json_int_t)q->min) : json_null());
-	json_object_set_new(s, "median", ok ? json_integer((json_int_t)zc_io_path_quantile(q, 0.5, &exact)) : json_null());
-	json_object_set_new(s, "p90", ok ? json_integer((json_int_t)zc_io_path_quantile(q, 0.9, &exact)) : json_null());
+	json_object_set_new(s, "median", ok ? json_integer((json_int_t)ps->median) : json_null());
+	json_object_set_new(s, "p90", ok ? json_integer((json_int_t)ps->p90) : json_null());
 	json_object_set_new(s, "max", ok ? json_integer((json_int_t)q->max) : json_null());
-	json_object_set_new(s, "mean", ok ? json_real((double)q->bytes / (double)ok) : json_null());
-	json_object_set_new(s, "quantiles_exact", json_boolean(exact));
+	json_object_set_new(s, "mean", ok ? json_real(ps->mean) : json_null());
+	json_object_set_new(s, "quantiles_exact", json_boolean(ok ? ps->exact : 1));
 	for (unsigned b = 0; b < ZC_SIZE_BUCKETS; b++) {
 		if (!q->hist[b])
 			continue;
@@ -50,8 +50,9 @@ static const char *dir_name(enum zc_io_dir d)
 	return n[d];
 }
 
-static json_t *path_json(const struct zc_io_path *q)
+static json_t *path_json(const struct zc_io_path_summary *ps)
 {
+	const struct zc_io_path *q = ps->path;
 	json_t *j = json_object();
 	json_object_set_new(j, "syscall", json_string(q->sys->name));
 	json_object_set_new(j, "fd_kind", json_string(zc_fd_kind_name[q->kind]));
@@ -60,12 +61,12 @@ static json_t *path_json(const struct zc_io_path *q)
 	json_object_set_new(j, "from_kind", move_from ? json_string(zc_fd_kind_name[q->from_kind]) : json_null());
 	json_object_set_new(j, "from_fs", move_from && q->from_kind == ZC_FD_FILE ? json_string(q->from_fs) : json_null());
 	json_object_set_new(j, "direction", json_string(dir_name(q->sys->dir)));
-	json_object_set_new(j, "copied", json_boolean(zc_io_path_copied(q)));
+	json_object_set_new(j, "copied", json_boolean(ps->copied));
 	json_object_set_new(j, "msg_zerocopy", json_boolean(q->zerocopy_flag));
 	json_object_set_new(j, "calls", json_integer((json_int_t)q->calls));
 	json_object_set_new(j, "errors", json_integer((json_int_t)q->errors));
 	json_object_set_new(j, "bytes", q->sys->dir == ZC_DIR_RING ? json_null() : json_integer((json_int_t)q->bytes));
-	json_object_set_new(j, "bytes_per_call", sizes_json(q));
+	json_object_set_new(j, "bytes_per_call", sizes_json(ps));
 	json_object_set_new(j, "time_s", json_real((double)q->time_ns * 1e-9));
 	json_object_set_new(j, "unresolved_calls", json_integer((json_int_t)q->unresolved));
 	return j;
@@ -76,8 +77,9 @@ static json_t *path_json(const struct zc_io_path *q)
  * profile like a result: one iteration is one call, its time the time in the syscall
  * (tracing included), its bytes/s the path's bytes over that time.
  */
-static json_t *benchmark_json(const struct zc_io_path *q)
+static json_t *benchmark_json(const struct zc_io_path_summary *ps)
 {
+	const struct zc_io_path *q = ps->path;
 	char name[160];
 	int move_from = q->sys->dir == ZC_DIR_MOVE && q->sys->from_arg >= 0;
 	snprintf(name, sizeof name, "profile/%s/%s%s%s%s%s%s%s%s", q->sys->name,
@@ -85,7 +87,6 @@ static json_t *benchmark_json(const struct zc_io_path *q)
 		 move_from && q->from_kind == ZC_FD_FILE ? q->from_fs : "", move_from ? "->" : "",
 		 zc_fd_kind_name[q->kind], q->kind == ZC_FD_FILE ? ":" : "", q->kind == ZC_FD_FILE ? q->fs : "",
 		 q->zerocopy_flag ? "+msg_zerocopy" : "");
-	double ns = q->calls ? (double)q->time_ns / (double)q->calls : 0;
 	json_t *b = json_object();
 	json_object_set_new(b, "name", json_string(name));
 	json_object_set_new(b, "run_name", json_string(name));
@@ -94,24 +95,16 @@ static json_t *benchmark_json(const struct zc_io_path *q)
 	json_object_set_new(b, "repetition_index", json_integer(0));
 	json_object_set_new(b, "threads", json_integer(1));
 	json_object_set_new(b, "iterations", json_integer((json_int_t)q->calls));
-	json_object_set_new(b, "real_time", json_real(ns));
-	json_object_set_new(b, "cpu_time", json_real(ns));
+	json_object_set_new(b, "real_time", json_real(ps->ns_per_call));
+	json_object_set_new(b, "cpu_time", json_real(ps->ns_per_call));
 	json_object_set_new(b, "time_unit", json_string("ns"));
-	if (q->sys->dir != ZC_DIR_RING && q->time_ns)
-		json_object_set_new(b, "bytes_per_second", json_real((double)q->bytes * 1e9 / (double)q->time_ns));
+	if (ps->bytes_per_second >= 0)
+		json_object_set_new(b, "bytes_per_second", json_real(ps->bytes_per_second));
 	json_object_set_new(b, "label", json_string("time in the syscall per call, tracing included"));
 	return b;
 }
 
-static int by_bytes_desc(const void *a, const void *b)
-{
-	const struct zc_io_path *x = *(const struct zc_io_path *const *)a, *y = *(const struct zc_io_path *const *)b;
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
-	return x->calls > y->calls ? -1 : x->calls < y->calls;
-}
-
-static json_t *overhead_json(const struct zc_ioprof_run *r)
+static json_t *overhead_json(const struct zc_ioprof_run *r, const struct zc_ioprof_summary *sum)
 {
 	if (!r->overhead_reps)
 		return json_null();
@@ -121,49 +114,27 @@ static json_t *overhead_json(const struct zc_ioprof_run *r)
 		json_array_append_new(u, json_real(r->untraced_wall_s[i]));
 		json_array_append_new(t, json_real(r->traced_wall_s[i]));
 	}
-	double mu = zc_median(r->untraced_wall_s, n), mt = zc_median(r->traced_wall_s, n);
-	double cu = zc_median(r->untraced_cpu_s, n), ct = zc_median(r->traced_cpu_s, n);
 	json_object_set_new(o, "reps", json_integer((json_int_t)n));
 	json_object_set_new(o, "order", json_string("ABBA: untraced, traced, traced, untraced, ..."));
 	json_object_set_new(o, "untraced_wall_s", u);
 	json_object_set_new(o, "traced_wall_s", t);
-	json_object_set_new(o, "untraced_wall_median_s", json_real(mu));
-	json_object_set_new(o, "traced_wall_median_s", json_real(mt));
-	json_object_set_new(o, "wall_ratio", mu > 0 ? json_real(mt / mu) : json_null());
-	json_object_set_new(o, "untraced_cpu_median_s", json_real(cu));
-	json_object_set_new(o, "traced_cpu_median_s", json_real(ct));
-	json_object_set_new(o, "cpu_ratio", cu > 0 ? json_real(ct / cu) : json_null());
+	json_object_set_new(o, "untraced_wall_median_s", json_real(sum->untraced_wall_median_s));
+	json_object_set_new(o, "traced_wall_median_s", json_real(sum->traced_wall_median_s));
+	json_object_set_new(o, "wall_ratio", sum->wall_ratio >= 0 ? json_real(sum->wall_ratio) : json_null());
+	json_object_set_new(o, "untraced_cpu_median_s", json_real(sum->untraced_cpu_median_s));
+	json_object_set_new(o, "traced_cpu_median_s", json_real(sum->traced_cpu_median_s));
+	json_object_set_new(o, "cpu_ratio", sum->cpu_ratio >= 0 ? json_real(sum->cpu_ratio) : json_null());
 	return o;
 }
 
-json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run, json_t *suggestions,
-		       json_t *context)
+json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run,
+		       const struct zc_ioprof_summary *sum, json_t *suggestions, json_t *context)
 {
 	json_t *doc = json_object(), *paths = json_array(), *benchmarks = json_array();
-	const struct zc_io_path **order = calloc(p->npaths + 1, sizeof *order);
-	uint64_t copied_in = 0, copied_out = 0, moved = 0, zc_sends = 0, io_calls = 0, io_ns = 0, unresolved = 0;
-	for (size_t i = 0; i < p->npaths; i++) {
-		const struct zc_io_path *q = &p->paths[i];
-		if (order)
-			order[i] = q;
-		io_calls += q->calls;
-		io_ns += q->time_ns;
-		unresolved += q->unresolved;
-		if (zc_io_path_copied(q))
-			*(q->sys->dir == ZC_DIR_IN ? &copied_in : &copied_out) += q->bytes;
-		else if (q->zerocopy_flag)
-			zc_sends += q->bytes;
-		else if (q->sys->dir == ZC_DIR_MOVE)
-			moved += q->bytes;
+	for (size_t i = 0; i < sum->npaths; i++) {
+		json_array_append_new(paths, path_json(&sum->paths[i]));
+		json_array_append_new(benchmarks, benchmark_json(&sum->paths[i]));
 	}
-	if (order) {
-		qsort(order, p->npaths, sizeof *order, by_bytes_desc);
-		for (size_t i = 0; i < p->npaths; i++) {
-			json_array_append_new(paths, path_json(order[i]));
-			json_array_append_new(benchmarks, benchmark_json(order[i]));
-		}
-	}
-	free(order);
 
 	json_object_set_new(doc, "kind", json_string("zcbench-io-profile"));
 	json_object_set_new(doc, "schema_version", json_integer(ZC_IOPROF_SCHEMA));
@@ -182,13 +153,13 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(doc, "benchmarks", benchmarks);
 
 	json_t *tot = json_object();
-	json_object_set_new(tot, "copied_bytes", json_integer((json_int_t)(copied_in + copied_out)));
-	json_object_set_new(tot, "copied_in_bytes", json_integer((json_int_t)copied_in));
-	json_object_set_new(tot, "copied_out_bytes", json_integer((json_int_t)copied_out));
-	json_object_set_new(tot, "moved_without_copy_bytes", json_integer((json_int_t)moved));
-	json_object_set_new(tot, "msg_zerocopy_bytes", json_integer((json_int_t)zc_sends));
-	json_object_set_new(tot, "io_calls", json_integer((json_int_t)io_calls));
-	json_object_set_new(tot, "io_time_s", json_real((double)io_ns * 1e-9));
+	json_object_set_new(tot, "copied_bytes", json_integer((json_int_t)(sum->copied_in + sum->copied_out)));
+	json_object_set_new(tot, "copied_in_bytes", json_integer((json_int_t)sum->copied_in));
+	json_object_set_new(tot, "copied_out_bytes", json_integer((json_int_t)sum->copied_out));
+	json_object_set_new(tot, "moved_without_copy_bytes", json_integer((json_int_t)sum->moved));
+	json_object_set_new(tot, "msg_zerocopy_bytes", json_integer((json_int_t)sum->zc_sends));
+	json_object_set_new(tot, "io_calls", json_integer((json_int_t)sum->io_calls));
+	json_object_set_new(tot, "io_time_s", json_real((double)sum->io_ns * 1e-9));
 	json_object_set_new(tot, "syscalls", json_integer((json_int_t)run->counts.syscalls));
 	json_object_set_new(tot, "context_switches", json_integer((json_int_t)run->counts.ctx_switches));
 	json_object_set_new(doc, "totals", tot);
@@ -220,10 +191,10 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(t, "buffer_bytes_per_cpu", json_integer((json_int_t)run->counts.buffer_bytes));
 	json_object_set_new(t, "cpus", json_integer(run->counts.ncpus));
 	json_object_set_new(t, "unmatched_exits", json_integer((json_int_t)p->unmatched_exits));
-	json_object_set_new(t, "unresolved_calls", json_integer((json_int_t)unresolved));
+	json_object_set_new(t, "unresolved_calls", json_integer((json_int_t)sum->unresolved));
 	json_object_set_new(t, "tracer_cpu_s", json_real(run->tracer_cpu_s));
 	json_object_set_new(doc, "tracing", t);
-	json_object_set_new(doc, "overhead", overhead_json(run));
+	json_object_set_new(doc, "overhead", overhead_json(run, sum));
 	json_object_set_new(doc, "suggestions", suggestions ? suggestions : json_array());
 	return doc;
 }

@@ -64,8 +64,8 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "real_time", zc_json_number(sr->real_ns[k]));
 		json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_ns[k]));
 		json_object_set_new(e, "time_unit", json_string("ns"));
-		json_object_set_new(e, "bytes_per_second", zc_json_number(zc_side_bytes_per_second(r, s, sr->real_ns[k])));
-		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(zc_side_ns_per_byte(r, s, sr->cpu_ns[k])));
+		json_object_set_new(e, "bytes_per_second", zc_json_number(sr->sample_bytes_per_second[k]));
+		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(sr->sample_cpu_ns_per_byte[k]));
 		json_object_set_new(e, "position", json_string((r->first ? r->first[k] : k % 2) == (size_t)s ? "first" : "second"));
 		json_object_set_new(e, "steal_ns", zc_json_number(sr->steal_ns[k]));
 		json_object_set_new(e, "run_delay_ns", zc_json_number(sr->run_delay_ns[k]));
@@ -77,8 +77,8 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "peers_cpu_ns", zc_json_number(sr->peers_ns[k]));
 		json_object_set_new(e, "proc_stat_busy_ns", zc_json_number(sr->stat_busy_ns[k]));
 		json_object_set_new(e, "context_switches", zc_json_number(sr->csw[k]));
-		json_object_set_new(e, "busy_fraction", zc_json_number(zc_sample_busy(sr, k)));
-		json_object_set_new(e, "peer_bound", json_boolean(zc_sample_peer_bound(sr, k)));
+		json_object_set_new(e, "busy_fraction", zc_json_number(sr->sample_busy[k]));
+		json_object_set_new(e, "peer_bound", json_boolean(sr->sample_peer_bound[k]));
 		json_object_set_new(e, "invocation", json_integer(r->ninv ? r->inv_id[inv] : 0));
 		json_array_append_new(arr, e);
 	}
@@ -174,13 +174,13 @@ static json_t *model_json(const struct zc_side_model *sm)
 		const struct zc_model_term *t = &sm->m.t[i];
 		json_t *e = json_object();
 		json_object_set_new(e, "primitive", json_string(zc_prim_info[t->prim].key));
-		json_object_set_new(e, "per", json_string(zc_model_per_name(t->per)));
+		json_object_set_new(e, "per", json_string(zc_model_per_name[t->per]));
 		json_object_set_new(e, "count", zc_json_number(t->count));
 		json_object_set_new(e, "size", zc_prim_info[t->prim].per_byte ? json_integer((json_int_t)t->size) : json_null());
 		json_object_set_new(e, "ops_per_iter", zc_json_number(t->ops));
 		json_object_set_new(e, "cost_ns", zc_json_number(t->cost_ns));
 		json_object_set_new(e, "ns", zc_json_number(t->ns));
-		json_object_set_new(e, "share", zc_json_number(sm->predicted_ns > 0 ? t->ns / sm->predicted_ns : NAN));
+		json_object_set_new(e, "share", zc_json_number(t->share));
 		json_array_append_new(terms, e);
 	}
 	json_object_set_new(o, "terms", terms);
@@ -202,7 +202,7 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(o, "cpu_ns", zc_interval_json(sr->cpu));
 	json_object_set_new(o, "bytes_per_second", zc_json_number(sr->bytes_per_second));
 	json_object_set_new(o, "cpu_ns_per_byte", zc_json_number(sr->cpu_ns_per_byte));
-	json_object_set_new(o, "moves_bytes", json_boolean(zc_side_moves_bytes(r, s)));
+	json_object_set_new(o, "moves_bytes", json_boolean(sr->moves_bytes));
 	json_object_set_new(o, "copies_per_iter_declared", json_real(sd->copies_per_iter));
 	json_object_set_new(o, "at_floor", json_boolean(sr->at_floor));
 	json_t *c = json_object();
@@ -260,23 +260,9 @@ static json_t *estimate_json(const struct zc_estimate *e)
 	return o;
 }
 
-/* "2156x", or ">= 1000x" when the zero-copy side is at the loop floor (the time ratio, or
- * the CPU ratio of the same samples, which the floor bounds the same way). */
-static void ratio_display(char *buf, size_t len, const struct zc_pair_result *r, const struct zc_estimate *e)
+static json_t *pair_entry(const struct zc_pair_result *r)
 {
-	if (!isfinite(e->estimate))
-		snprintf(buf, len, "-");
-	else if (r->bound && strcmp(r->bound, "lower") == 0)
-		snprintf(buf, len, ">= %gx", zc_round_down_nice(e->ci_low));
-	else if (r->bound && strcmp(r->bound, "upper") == 0)
-		snprintf(buf, len, "<= %.3gx", e->ci_high);
-	else
-		snprintf(buf, len, "%.3fx", e->estimate);
-}
-
-static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result *r)
-{
-	char b[256], z[256], disp[64];
+	char b[256], z[256];
 	bench_name(b, sizeof b, r, ZC_BASELINE);
 	bench_name(z, sizeof z, r, ZC_ZEROCOPY);
 	int ok = r->status == ZC_ST_OK;
@@ -299,9 +285,8 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "ratio_ci_low", ok ? zc_json_number(e->ci_low) : json_null());
 	json_object_set_new(o, "ratio_ci_high", ok ? zc_json_number(e->ci_high) : json_null());
 	json_object_set_new(o, "ratio_ci_level", ok ? zc_json_number(e->level) : json_null());
-	json_object_set_new(o, "ratio_bound", ok && r->bound ? json_string(r->bound) : json_null());
-	ratio_display(disp, sizeof disp, r, &r->ratio_est);
-	json_object_set_new(o, "ratio_display", ok ? json_string(disp) : json_null());
+	json_object_set_new(o, "ratio_bound", ok && r->bound != ZC_BOUND_NO ? json_string(zc_bound_name[r->bound]) : json_null());
+	json_object_set_new(o, "ratio_display", ok ? json_string(r->ratio_display) : json_null());
 	json_object_set_new(o, "saving_ns_per_iter", ok ? zc_json_number(r->saving_ns) : json_null());
 	json_object_set_new(o, "p_value", ok ? zc_json_number(e->p) : json_null());
 	json_object_set_new(o, "p_adjusted", ok ? zc_json_number(r->p_adjusted) : json_null());
@@ -323,7 +308,7 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "equivalence_margin", ok ? zc_json_number(r->margin) : json_null());
 	json_object_set_new(o, "tost_p", ok ? zc_json_number(r->tost_p) : json_null());
 	json_object_set_new(o, "tost_p_adjusted", ok ? zc_json_number(r->tost_p_adjusted) : json_null());
-	json_object_set_new(o, "verdict", json_string(ok ? r->verdict : status_name(r->status)));
+	json_object_set_new(o, "verdict", json_string(ok ? zc_verdict_name[r->verdict] : status_name(r->status)));
 	json_object_set_new(o, "verdict_reason", ok ? json_string(r->why) : json_null());
 	const struct zc_estimate *ce = &r->cpu_ratio_est;
 	json_object_set_new(o, "cpu_ratio", ok ? zc_json_number(ce->estimate) : json_null());
@@ -332,7 +317,7 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "cpu_p_adjusted", ok ? zc_json_number(r->cpu_p_adjusted) : json_null());
 	json_object_set_new(o, "cpu_tost_p_adjusted", ok ? zc_json_number(r->cpu_tost_p_adjusted) : json_null());
 	json_object_set_new(o, "cpu_between_run_sd", ok ? zc_json_number(r->cpu_levels.between_sd) : json_null());
-	json_object_set_new(o, "cpu_verdict", json_string(ok ? r->cpu_verdict : status_name(r->status)));
+	json_object_set_new(o, "cpu_verdict", json_string(ok ? zc_verdict_name[r->cpu_verdict] : status_name(r->status)));
 	json_object_set_new(o, "cpu_verdict_reason", ok ? json_string(r->cpu_why) : json_null());
 	json_object_set_new(o, "peer_bound", ok && r->peer_bound[0] ? json_string(r->peer_bound) : json_null());
 	json_object_set_new(o, "system_cpu_vs_proc_stat", ok ? zc_json_number(r->sys_check) : json_null());
@@ -346,10 +331,7 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 	json_object_set_new(o, "notes", notes);
 	if (ok) {
 		json_t *pe = estimate_json(&r->position_est);
-		/* Flagged when the second-runner effect is real and larger than the margin. */
-		json_object_set_new(pe, "flagged", json_boolean(isfinite(r->position_est.ci_low) &&
-							       (r->position_est.ci_low > 1 + run->equivalence ||
-								r->position_est.ci_high < 1 / (1 + run->equivalence))));
+		json_object_set_new(pe, "flagged", json_boolean(r->position_flagged));
 		json_object_set_new(o, "position_effect", pe);
 		json_t *d = json_object();
 		json_object_set_new(d, "first_half", zc_json_number(r->drift.first));
@@ -371,25 +353,14 @@ static json_t *pair_entry(const struct zc_run *run, const struct zc_pair_result 
 /* The run's noise floor: how often the controls (identical sides) were not "same". */
 static json_t *noise_floor_json(const struct zc_run *run)
 {
-	size_t n = 0, same = 0, decided = 0;
-	double widest = 0;
-	for (size_t i = 0; i < run->n; i++) {
-		const struct zc_pair_result *r = &run->results[i];
-		if (!(r->pair->flags & ZC_PAIR_CONTROL) || r->status != ZC_ST_OK)
-			continue;
-		n++;
-		same += strcmp(r->verdict, "same") == 0;
-		decided += strcmp(r->verdict, "faster") == 0 || strcmp(r->verdict, "slower") == 0;
-		double w = fmax(r->ratio_est.ci_high - 1, 1 - r->ratio_est.ci_low);
-		if (isfinite(w) && w > widest)
-			widest = w;
-	}
+	const struct zc_noise_floor *nf = &run->noise_floor;
 	json_t *o = json_object();
-	json_object_set_new(o, "controls", json_integer((json_int_t)n));
-	json_object_set_new(o, "same", json_integer((json_int_t)same));
-	json_object_set_new(o, "false_verdicts", json_integer((json_int_t)decided));
-	json_object_set_new(o, "false_verdict_rate", n ? json_real((double)decided / (double)n) : json_null());
-	json_object_set_new(o, "widest_half_width", n ? json_real(widest) : json_null());
+	json_object_set_new(o, "controls", json_integer((json_int_t)nf->controls));
+	json_object_set_new(o, "same", json_integer((json_int_t)nf->same));
+	json_object_set_new(o, "false_verdicts", json_integer((json_int_t)nf->false_verdicts));
+	json_object_set_new(o, "false_verdict_rate",
+			    nf->controls ? json_real((double)nf->false_verdicts / (double)nf->controls) : json_null());
+	json_object_set_new(o, "widest_half_width", nf->controls ? json_real(nf->widest_half_width) : json_null());
 	return o;
 }
 
@@ -433,7 +404,7 @@ json_t *zc_result_json(const struct zc_run *run, json_t *context)
 		} else {
 			add_failed_entries(benchmarks, r, family, instance);
 		}
-		json_array_append_new(pairs, pair_entry(run, r));
+		json_array_append_new(pairs, pair_entry(r));
 		instance++;
 	}
 	json_object_set_new(context, "noise_floor", noise_floor_json(run));
@@ -504,9 +475,8 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 		const struct zc_side_result *sr = &r->side[s];
 		char t[32], bw[32], c1[32], c2[32], c3[32], pm[32];
 		fmt_time(t, sizeof t, sr->real.value);
-		double half = zc_ci_half_width(&sr->real_summary);
-		if (isfinite(half))
-			snprintf(pm, sizeof pm, "%.1f%%", half * 100);
+		if (isfinite(sr->real_half_width))
+			snprintf(pm, sizeof pm, "%.1f%%", sr->real_half_width * 100);
 		else
 			snprintf(pm, sizeof pm, "-");
 		if (isfinite(sr->bytes_per_second))
@@ -521,22 +491,20 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 			sr->at_floor ? "  at loop floor" : "");
 	}
 	const struct zc_estimate *e = &r->ratio_est;
-	char disp[64], cdisp[64], save[32], t0[32], t1[32];
-	ratio_display(disp, sizeof disp, r, &r->ratio_est);
+	char save[32], t0[32], t1[32];
 	fmt_time(save, sizeof save, fabs(r->saving_ns));
 	fprintf(f, "%-44s ratio %s  %.0f%% CI [%.3f, %.3f]  %s  %s %s/op  (%zu invocations, %zu blocks)\n", "",
-		disp, e->level * 100, e->ci_low, e->ci_high, r->verdict, r->saving_ns >= 0 ? "saves" : "costs", save,
+		r->ratio_display, e->level * 100, e->ci_low, e->ci_high, zc_verdict_name[r->verdict], r->saving_ns >= 0 ? "saves" : "costs", save,
 		r->ninv ? r->ninv : 1, r->blocks);
 	if (isfinite(r->levels.between_sd))
 		fprintf(f, "%-44s between-run SD %.1f%%, within-run SE %.1f%%; margin +-%.1f%%\n", "",
 			r->levels.between_sd * 100, r->levels.within_se * 100, r->margin * 100);
-	if ((strcmp(r->verdict, "faster") && strcmp(r->verdict, "slower")) || r->peer_bound[0])
+	if ((r->verdict != ZC_V_FASTER && r->verdict != ZC_V_SLOWER) || r->peer_bound[0])
 		fprintf(f, "%-44s %s\n", "", r->why);
 	const struct zc_estimate *ce = &r->cpu_ratio_est;
-	ratio_display(cdisp, sizeof cdisp, r, ce);
 	fprintf(f, "%-44s system CPU/op %s -> %s  cpu ratio %s [%.3f, %.3f]  %s; busy %.0f%% / %.0f%%\n", "",
 		fmt_time(t0, sizeof t0, r->side[0].sys.value), fmt_time(t1, sizeof t1, r->side[1].sys.value),
-		cdisp, ce->ci_low, ce->ci_high, r->cpu_verdict, r->side[0].busy.value * 100,
+		r->cpu_ratio_display, ce->ci_low, ce->ci_high, zc_verdict_name[r->cpu_verdict], r->side[0].busy.value * 100,
 		r->side[1].busy.value * 100);
 	if (r->peer_bound[0])
 		fprintf(f, "%-44s peer-bound: %s\n", "", r->peer_bound);
@@ -566,9 +534,8 @@ void zc_print_benchstat(FILE *f, const struct zc_pair_result *r)
 			fprintf(f, "Benchmark_%s/side=%s/param=%s-1 %llu %.4f ns/op", r->pair->name,
 				side_name[s], r->param->name, (unsigned long long)sr->iterations,
 				sr->real_ns[k]);
-			double bps = zc_side_bytes_per_second(r, s, sr->real_ns[k]);
-			if (isfinite(bps))
-				fprintf(f, " %.2f MB/s", bps / 1e6);
+			if (isfinite(sr->sample_bytes_per_second[k]))
+				fprintf(f, " %.2f MB/s", sr->sample_bytes_per_second[k] / 1e6);
 			fprintf(f, " %.4f cpu-ns/op\n", sr->cpu_ns[k]);
 		}
 	}

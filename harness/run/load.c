@@ -159,7 +159,7 @@ static int load_pair(const json_t *by_name, const json_t *pe, struct zc_pair_res
 	memset(r, 0, sizeof *r);
 	r->pair = p;
 	r->param = q;
-	r->verdict = "unknown";
+	r->verdict = ZC_V_UNKNOWN;
 	load_notes(pe, r);
 	const char *msg = json_string_value(json_object_get(pe, "message"));
 	snprintf(r->message, sizeof r->message, "%s", msg ? msg : "");

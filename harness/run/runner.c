@@ -205,6 +205,10 @@ static void free_side(struct zc_side_result *s)
 #undef FREE
 	free(s->host_flags);
 	free(s->counted_real_ns);
+	free(s->sample_busy);
+	free(s->sample_peer_bound);
+	free(s->sample_bytes_per_second);
+	free(s->sample_cpu_ns_per_byte);
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
 		free(s->cnt[i]);
 	memset(s, 0, sizeof *s);
@@ -466,7 +470,7 @@ void zc_run_pair(const struct zc_run_config *cfg, const struct zc_pair *p,
 	memset(r, 0, sizeof *r);
 	r->pair = p;
 	r->param = param;
-	r->verdict = "unknown";
+	r->verdict = ZC_V_UNKNOWN;
 	r->status = ZC_ST_ERROR;
 
 	double t_start = zc_now_ns();

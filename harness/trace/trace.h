@@ -15,6 +15,7 @@
  *   fdkind.c     what a (process, descriptor) is: file (filesystem), tcp, udp, unix, pipe
  *   paths.c      the aggregation: per path calls, bytes, sizes, time; faults; mappings
  *   suggest.c    the pairs that measured an alternative, from this machine's newest result
+ *   summary.c    every number the report shows: sizes, totals, the overhead's medians
  *   (app/profile_command.c runs it: run or attach, stop, overhead, exit status;
  *   report/ioprofile.c writes the JSON and the table; base/tracefs.c finds tracepoints)
  */
@@ -197,9 +198,31 @@ struct zc_ioprof_run {
 	double untraced_wall_s[64], traced_wall_s[64];
 	double untraced_cpu_s[64], traced_cpu_s[64];
 };
+/* ---- summary.c ---- */
+struct zc_io_path_summary {
+	const struct zc_io_path *path;
+	int copied;              /* zc_io_path_copied */
+	int has_sizes, exact;    /* calls that moved bytes; quantiles exact (zc_io_path_quantile) */
+	uint64_t median, p90;    /* bytes per call */
+	double mean, ns_per_call;
+	double bytes_per_second; /* over the time in the syscall; < 0: none (a ring) */
+};
+struct zc_ioprof_summary {
+	struct zc_io_path_summary *paths; /* by bytes, then calls, descending */
+	size_t npaths;
+	uint64_t copied_in, copied_out, moved, zc_sends, io_calls, io_ns, unresolved;
+	/* --overhead: medians of the untraced and traced runs, and traced / untraced (< 0: none). */
+	double untraced_wall_median_s, traced_wall_median_s, untraced_cpu_median_s, traced_cpu_median_s;
+	double wall_ratio, cpu_ratio;
+};
+/* Every number the profile's report shows; 0, or -1 out of memory. */
+int zc_ioprof_summarize(const struct zc_ioprof *p, const struct zc_ioprof_run *run, struct zc_ioprof_summary *s);
+void zc_ioprof_summary_free(struct zc_ioprof_summary *s);
+
 /* ---- report/ioprofile.c ---- */
 struct json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run,
-			      struct json_t *suggestions, struct json_t *context);
+			      const struct zc_ioprof_summary *sum, struct json_t *suggestions,
+			      struct json_t *context);
 /* The table: paths, totals, faults, tracing and overhead, suggestions (from the JSON). */
 void zc_ioprof_print(FILE *f, struct json_t *doc);
 

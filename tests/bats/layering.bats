@@ -41,3 +41,20 @@ CHECK=$ROOT/tests/layering/check
   [ "$status" -ne 0 ]
   [[ "$output" == *"not in a folder of the layers file"* ]]
 }
+
+@test "a reporter that calls a function of the analysis fails the check; reading its table passes" {
+  d=$(mktemp -d)
+  mkdir -p "$d/harness/analysis" "$d/harness/report"
+  echo 'double zc_planted_share(double a, double b) { return a / b; } const char *const zc_planted_names[] = {"x"};' > "$d/an.c"
+  echo 'extern const char *const zc_planted_names[]; const char *zc_planted_fmt(void) { return zc_planted_names[0]; }' > "$d/ok.c"
+  echo 'double zc_planted_share(double a, double b); double zc_planted_out(void) { return zc_planted_share(1, 2); }' > "$d/bad.c"
+  cc -c "$d/an.c" -o "$d/harness/analysis/an.o"
+  cc -c "$d/ok.c" -o "$d/harness/report/ok.o"
+  run "$CHECK" "$d"
+  [ "$status" -eq 0 ] || { echo "$output"; rm -rf "$d"; false; }
+  cc -c "$d/bad.c" -o "$d/harness/report/bad.o"
+  run "$CHECK" "$d"
+  rm -rf "$d"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"harness/report/bad.o (harness/report) computes: it calls zc_planted_share"* ]]
+}

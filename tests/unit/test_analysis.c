@@ -63,26 +63,26 @@ static void test_equivalence_rule(void **st)
 	char why[256];
 	struct zc_estimate e = {.n = 10, .estimate = 1.11, .ci_low = 1.00, .ci_high = 1.22, .level = 0.95, .p = 0.06};
 	/* Not "same": the interval reaches 22% beyond 1. Not "faster" either: it touches 1. */
-	assert_string_equal(zc_decide(&e, 0.06, 1, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_verdict_name[zc_decide(&e, 0.06, 1, 0.05, 0.05, NULL, why, sizeof why)], "inconclusive");
 	struct zc_estimate tight = {.n = 10, .estimate = 1.00, .ci_low = 0.98, .ci_high = 1.02, .p = 0.9, .se_log = 0.01, .df = 9};
 	double tp = zc_tost_p(&tight, 0.05);
 	assert_true(tp < 0.001);
-	assert_string_equal(zc_decide(&tight, 0.9, tp, 0.05, 0.05, NULL, why, sizeof why), "same");
+	assert_string_equal(zc_verdict_name[zc_decide(&tight, 0.9, tp, 0.05, 0.05, NULL, why, sizeof why)], "same");
 	/* Equivalence shown but not after the run-wide adjustment: inconclusive. */
-	assert_string_equal(zc_decide(&tight, 0.9, 0.2, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_verdict_name[zc_decide(&tight, 0.9, 0.2, 0.05, 0.05, NULL, why, sizeof why)], "inconclusive");
 	struct zc_estimate edge = {.n = 10, .estimate = 1.01, .ci_low = 0.96, .ci_high = 1.06, .p = 0.5, .se_log = 0.022, .df = 9};
 	assert_true(zc_tost_p(&edge, 0.05) > 0.05);
-	assert_string_equal(zc_decide(&edge, 0.5, zc_tost_p(&edge, 0.05), 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_verdict_name[zc_decide(&edge, 0.5, zc_tost_p(&edge, 0.05), 0.05, 0.05, NULL, why, sizeof why)], "inconclusive");
 	struct zc_estimate fast = {.n = 10, .estimate = 1.5, .ci_low = 1.4, .ci_high = 1.6, .p = 1e-6};
-	assert_string_equal(zc_decide(&fast, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why), "faster");
+	assert_string_equal(zc_verdict_name[zc_decide(&fast, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why)], "faster");
 	/* Significant alone, not after the run-wide adjustment: no verdict of difference. */
-	assert_string_equal(zc_decide(&fast, 0.2, 1, 0.05, 0.05, NULL, why, sizeof why), "inconclusive");
+	assert_string_equal(zc_verdict_name[zc_decide(&fast, 0.2, 1, 0.05, 0.05, NULL, why, sizeof why)], "inconclusive");
 	struct zc_estimate slow = {.n = 10, .estimate = 0.5, .ci_low = 0.45, .ci_high = 0.55, .p = 1e-6};
-	assert_string_equal(zc_decide(&slow, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why), "slower");
+	assert_string_equal(zc_verdict_name[zc_decide(&slow, 1e-5, 1, 0.05, 0.05, NULL, why, sizeof why)], "slower");
 	/* A difference smaller than the margin that is also shown within it: same, which a
 	 * re-run keeps, not faster, which it would not. */
 	struct zc_estimate small = {.n = 6, .estimate = 1.02, .ci_low = 1.01, .ci_high = 1.03, .p = 1e-4, .se_log = 0.004, .df = 5};
-	assert_string_equal(zc_decide(&small, 1e-3, zc_tost_p(&small, 0.05), 0.05, 0.05, NULL, why, sizeof why), "same");
+	assert_string_equal(zc_verdict_name[zc_decide(&small, 1e-3, zc_tost_p(&small, 0.05), 0.05, 0.05, NULL, why, sizeof why)], "same");
 }
 
 static void test_drift(void **st)
@@ -105,7 +105,7 @@ static void test_drift(void **st)
 	assert_float_equal(d.second, 1.15, 0.01);
 	struct zc_estimate e;
 	zc_ratio_estimate(drifting, 12, 0.05, &e);
-	assert_string_equal(zc_decide(&e, e.p, 1, 0.05, 0.05, &d, why, sizeof why), "unstable");
+	assert_string_equal(zc_verdict_name[zc_decide(&e, e.p, 1, 0.05, 0.05, &d, why, sizeof why)], "unstable");
 	/* A drift within one side of the band (20x -> 22x) is recorded, not a changed verdict. */
 	double big[12];
 	for (int i = 0; i < 12; i++)

@@ -108,7 +108,7 @@ static void test_levels_apart(void **st)
 }
 
 /* Families of m pairs under a null: how often any pair gets the false verdict. */
-static double false_rate(double true_ratio, const char *false_verdict, double tau, double se, double rho,
+static double false_rate(double true_ratio, enum zc_verdict false_verdict, double tau, double se, double rho,
 			 unsigned long seed)
 {
 	enum { M = 20, FAMILIES = 2000 };
@@ -133,9 +133,8 @@ static double false_rate(double true_ratio, const char *false_verdict, double ta
 		int any = 0;
 		for (int i = 0; i < M; i++) {
 			char why[256];
-			const char *v = zc_decide(&e[i], pa[i], ta[i], 0.05, 0.05, NULL, why, sizeof why);
-			any |= strcmp(v, false_verdict) == 0 ||
-			       (strcmp(false_verdict, "faster") == 0 && strcmp(v, "slower") == 0);
+			enum zc_verdict v = zc_decide(&e[i], pa[i], ta[i], 0.05, 0.05, NULL, why, sizeof why);
+			any |= v == false_verdict || (false_verdict == ZC_V_FASTER && v == ZC_V_SLOWER);
 		}
 		wrong += any;
 	}
@@ -147,9 +146,9 @@ static void test_false_verdicts(void **st)
 {
 	(void)st;
 	/* Every ratio exactly at the margin: "same" is false for all of them. */
-	double same = false_rate(1.05, "same", 0.01, 0.01, 0.5, 30);
+	double same = false_rate(1.05, ZC_V_SAME, 0.01, 0.01, 0.5, 30);
 	/* Every ratio exactly 1: "faster" or "slower" is false for all of them. */
-	double diff = false_rate(1.0, "faster", 0.02, 0.01, 0.5, 31);
+	double diff = false_rate(1.0, ZC_V_FASTER, 0.02, 0.01, 0.5, 31);
 	printf("# family-wise false same at the margin: %.4f, false faster/slower at 1: %.4f (alpha 0.05)\n", same,
 	       diff);
 	/* 2000 families: a true 5% reads above 0.062 with probability below 1%. */

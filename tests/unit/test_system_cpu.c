@@ -202,8 +202,8 @@ static void test_cpu_verdict_and_waiting(void **st)
 	fake(&r, 0.5);
 	struct zc_run run = {.results = &r, .n = 1, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 0.3};
 	zc_analyse_run(&run);
-	assert_string_equal(r.verdict, "same");
-	assert_string_equal(r.cpu_verdict, "faster");
+	assert_int_equal(r.verdict, ZC_V_SAME);
+	assert_int_equal(r.cpu_verdict, ZC_V_FASTER);
 	assert_true(fabs(r.cpu_ratio_est.estimate - 2) < 0.02);
 	assert_true(r.cpu_ratio_est.ci_low > 1.9 && r.cpu_ratio_est.ci_high < 2.1);
 	assert_non_null(strstr(r.peer_bound, "baseline: 40 of 40 samples"));
