@@ -283,17 +283,6 @@ void zc_holm(const double *p, size_t n, size_t family, double *adjusted)
 	free(idx);
 }
 
-const char *const zc_verdict_name[ZC_NVERDICTS] = {"unknown", "faster", "slower", "same", "inconclusive", "unstable"};
-const char *const zc_bound_name[ZC_NBOUNDS] = {NULL, "lower", "upper", "none"};
-
-int zc_verdict_from_name(const char *name)
-{
-	for (int v = 0; name && v < ZC_NVERDICTS; v++)
-		if (strcmp(name, zc_verdict_name[v]) == 0)
-			return v;
-	return -1;
-}
-
 enum zc_verdict zc_decide(const struct zc_estimate *e, double p_adjusted, double tost_adjusted, double alpha,
 		      double margin, const struct zc_drift *d, char *why, size_t whylen)
 {

@@ -1,8 +1,9 @@
 /*
  * analysis.h - the inference of a run: block ratios of the ABBA design, their interval
  * under serial correlation, the position effect, drift, run-wide error control, and the
- * verdict. Everything a reporter prints is computed here, once (see zc_analyse_run in
- * harness.h); nothing here touches the clock or the machine.
+ * verdict (analysis.c); the run's summary (summary.c), the cost models (model.c), and
+ * comparisons of runs (compare.c, attribution.c, reanalyse.c). Everything a reporter
+ * prints is computed here, once; nothing here touches the clock or the machine.
  *
  * Method (why each step, briefly):
  * - The unit of replication is the process invocation: a run is k fresh processes, each
@@ -43,36 +44,14 @@
 #ifndef ZC_ANALYSIS_H
 #define ZC_ANALYSIS_H
 
-#include <stddef.h>
+#include <stdio.h>
 
-/* A location on the ratio scale (computed in logs), with its interval and test of 1. */
-struct zc_estimate {
-	size_t n;       /* values (blocks) */
-	double estimate, ci_low, ci_high;
-	double level;   /* 1 - alpha */
-	double p;       /* two-sided p-value of "the ratio is 1" */
-	double se_log;  /* standard error in natural-log units */
-	double df;
-	double rho;     /* serial correlation used for the interval (after correction) */
-};
+#include "result.h"
 
+/* ---- analysis.c: the inference ---- */
 /* x: n positive ratios of one process. Returns 0, or -1 (all fields NAN) when n < 3 or a
  * value is not a finite positive number. */
 int zc_ratio_estimate(const double *x, size_t n, double alpha, struct zc_estimate *e);
-
-/* The two levels of a ratio: invocations, and the blocks within each. */
-#define ZC_LEVELS_MAX 64
-#define ZC_LEVELS_BLOCKS 4096 /* blocks one invocation of a pair may have */
-#define ZC_LEVELS_TRIM 0.25   /* trimmed from each end of an invocation's blocks */
-struct zc_levels {
-	size_t k;                 /* invocations with at least one block */
-	double inv_log[ZC_LEVELS_MAX]; /* each one's trimmed mean log block ratio, in run order */
-	double inv_se[ZC_LEVELS_MAX];  /* its standard error from its own blocks (Yuen's; NAN
-					  when fewer than two are left after trimming) */
-	double invocation_sd;     /* SD of inv_log: what one more invocation would scatter by */
-	double between_sd;        /* tau: the part of it no block within a process can see */
-	double within_se;         /* RMS of inv_se: one invocation's own noise */
-};
 
 /*
  * The pair's ratio from block ratios x[0..n) grouped into invocations: invocation i owns
@@ -92,12 +71,6 @@ double zc_tost_p(const struct zc_estimate *e, double margin);
 size_t zc_blocks(const double *r, const unsigned char *first, size_t rounds, double *block_ratio,
 		 double *position);
 
-struct zc_drift {
-	double first, second; /* ratio of each half of the blocks (geometric mean) */
-	double p;             /* Welch t-test of the halves' logs */
-	int detected;         /* p < ZC_DRIFT_ALPHA */
-	int changes_verdict;  /* detected, and the halves fall on different sides of the band */
-};
 #define ZC_DRIFT_ALPHA 0.01
 /* x: log-scale-positive values in time order; rho: their serial correlation (0 for
  * independent invocations), which inflates the halves' variances and deflates the degrees
@@ -112,17 +85,6 @@ void zc_holm(const double *p, size_t n, size_t family, double *adjusted);
 /* Which side of the equivalence band [1/(1+margin), 1+margin] a ratio is: -1, 0, 1. */
 int zc_band(double ratio, double margin);
 
-/* A pair's verdict; zc_verdict_name[] is how results spell it. */
-enum zc_verdict { ZC_V_UNKNOWN, ZC_V_FASTER, ZC_V_SLOWER, ZC_V_SAME, ZC_V_INCONCLUSIVE, ZC_V_UNSTABLE, ZC_NVERDICTS };
-extern const char *const zc_verdict_name[ZC_NVERDICTS];
-/* The verdict of a name in a result file, or -1. */
-int zc_verdict_from_name(const char *name);
-
-/* Which side's time is a bound because it is at the loop floor (results: ratio_bound null,
- * "lower", "upper", "none"). */
-enum zc_bound { ZC_BOUND_NO, ZC_BOUND_LOWER, ZC_BOUND_UPPER, ZC_BOUND_BOTH, ZC_NBOUNDS };
-extern const char *const zc_bound_name[ZC_NBOUNDS]; /* [ZC_BOUND_NO] is NULL */
-
 /*
  * The verdict, with one line saying why in why[]. p_adjusted: the difference test's,
  * tost_adjusted: the equivalence test's, both Holm-adjusted.
@@ -133,5 +95,48 @@ enum zc_verdict zc_decide(const struct zc_estimate *e, double p_adjusted, double
 /* The largest "round" number (1, 2 or 5 times a power of ten) not above x: how a
  * lower bound is printed (2156 -> 2000; 1428 -> 1000). */
 double zc_round_down_nice(double x);
+
+/* ---- summary.c ---- */
+/* Every statistic of a run, once: per side, per pair, and the run-wide adjustment. */
+void zc_analyse_run(struct zc_run *run);
+/* Whether a side moves the param's bytes (it has some, and the side is no view). */
+int zc_side_moves_bytes(const struct zc_pair_result *r, int side);
+/* A side's bytes/s and ns per byte for a time per iteration; NAN when it moves none. */
+double zc_side_bytes_per_second(const struct zc_pair_result *r, int side, double ns_per_iter);
+double zc_side_ns_per_byte(const struct zc_pair_result *r, int side, double ns_per_iter);
+/* A timed sample's busy share (thread CPU / wall) and whether it was peer-bound: the one
+ * rule the summary counts and the report marks per sample. */
+double zc_sample_busy(const struct zc_side_result *sr, size_t k);
+int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k);
+
+/* ---- model.c ---- */
+/* A model explains a ratio when the measured one is within this fraction of the prediction,
+ * and each side's time within ZC_MODEL_SIDE_TOLERANCE of its own: a ratio that agrees while
+ * both sides are far off is a coincidence, not an explanation. */
+#define ZC_MODEL_TOLERANCE 0.25
+#define ZC_MODEL_SIDE_TOLERANCE 0.5
+
+/* Evaluates both sides' models and the predicted ratio of one pair (after its summary). */
+void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r);
+
+/* ---- compare.c ---- */
+/* zcbench --compare OLD NEW: per pair in both, NEW's ratio against OLD's interval and
+ * against the prediction interval of a re-run (from both runs' standard errors), and how
+ * the verdict changed; JSON on out. 0, or 2 with a message. */
+int zc_compare(const char *old_path, const char *new_path, FILE *out);
+/* The prediction interval's half-width in ln units for a re-run, from two runs' standard
+ * errors and degrees of freedom (Welch), at 1 - alpha. */
+double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, double alpha);
+
+/* ---- attribution.c ---- */
+/* zcbench --attribute OLD NEW: the two runs' machine profiles side by side, and per pair
+ * how much of its ratio's change each primitive accounts for, as JSON on out. Returns 0,
+ * or 2 with a message on stderr for a file that is not a zcbench result. */
+int zc_attribute(const char *old_path, const char *new_path, FILE *out);
+
+/* ---- reanalyse.c ---- */
+/* zcbench --reanalyse FILE: the run's analysis again on a result file's samples, beside
+ * what it published, as markdown. 0, or 2 with a message. */
+int zc_reanalyse(const char *path, FILE *out);
 
 #endif

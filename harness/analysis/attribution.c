@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
 
 #define MAX_KEYS 24
 

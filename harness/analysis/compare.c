@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
 
 static double num(const json_t *o, const char *key)
 {

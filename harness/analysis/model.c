@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
 
 /* The side's measured count a term is multiplied by. */
 static double measured_count(const struct zc_pair_result *r, int s, enum zc_model_per per)
@@ -20,11 +20,11 @@ static double measured_count(const struct zc_pair_result *r, int s, enum zc_mode
 	case ZC_PER_ITER:
 		return 1;
 	case ZC_PER_SYSCALL:
-		return sr->cnt_sum[ZC_CNT_SYSCALLS].value;
+		return sr->cnt_median[ZC_CNT_SYSCALLS].value;
 	case ZC_PER_FAULT:
-		return sr->cnt_sum[ZC_CNT_PAGE_FAULTS].value;
+		return sr->cnt_median[ZC_CNT_PAGE_FAULTS].value;
 	case ZC_PER_SWITCH: {
-		double c = sr->cnt_sum[ZC_CNT_CTX_SWITCHES].value;
+		double c = sr->cnt_median[ZC_CNT_CTX_SWITCHES].value;
 		return isfinite(c) ? c : sr->csw_per_op.value;
 	}
 	case ZC_PER_COPY:

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
 
 /* Whether two printed values agree to the 10 significant digits a result keeps. */
 static int same_value(double a, double b)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "analysis.h"
 
 static struct zc_interval median_interval(const struct zc_summary *s)
 {
@@ -54,13 +54,6 @@ double zc_sample_busy(const struct zc_side_result *sr, size_t k)
 int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k)
 {
 	return zc_sample_busy(sr, k) < ZC_PEER_BOUND_BUSY || sr->csw[k] >= ZC_PEER_BOUND_CSW_PER_OP;
-}
-
-const char *const zc_kind_name[ZC_NKINDS] = {"control", "stream", "other"};
-
-enum zc_kind zc_pair_kind(const struct zc_pair *p)
-{
-	return p->flags & ZC_PAIR_CONTROL ? ZC_KIND_CONTROL : p->flags & ZC_PAIR_STREAM ? ZC_KIND_STREAM : ZC_KIND_OTHER;
 }
 
 /* The blocks of each invocation: invocation i owns blocks [start[i], start[i + 1]). A
@@ -136,7 +129,7 @@ static void summarize_side(const struct zc_run *run, struct zc_pair_result *r, i
 	sr->real = median_interval(&sr->real_summary);
 	sr->cpu = median_interval(&sr->cpu_summary);
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
-		sr->cnt_sum[i] = finite_median(sr->cnt[i], sr->ncounted);
+		sr->cnt_median[i] = finite_median(sr->cnt[i], sr->ncounted);
 	sr->moves_bytes = zc_side_moves_bytes(r, s);
 	sr->real_half_width = zc_ci_half_width(&sr->real_summary);
 	sr->bytes_per_second = zc_side_bytes_per_second(r, s, sr->real.value);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "app.h"
 
 /* Subcommands in the perf/git manner; each is the mode flag it stands for, which keeps
  * working. */

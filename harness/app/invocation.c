@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "app.h"
 
 static int selected(const struct zc_options *o, regex_t *re, const struct zc_pair *p, const struct zc_param *q)
 {

@@ -21,9 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "stats.h"
-#include "trace.h"
+#include "app.h"
 
 #define DRAIN_MS 5 /* how often the buffers are read: also how stale /proc lookups are */
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "app.h"
 
 static void set_str(json_t *o, const char *k, const char *v)
 {

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "base.h"
 
 json_t *zc_json_number(double v)
 {

@@ -1,5 +1,5 @@
 /* stats.c - see stats.h for the method. */
-#include "stats.h"
+#include "base.h"
 
 #include <gsl/gsl_cdf.h>
 

@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "base.h"
 
 static long read_id(const char *root, const char *event)
 {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "harness.h"
+#include "base.h"
 
 static char message[512];
 
@@ -300,16 +300,6 @@ void zc_si(double v, const char *unit, char *out, size_t len)
 	snprintf(out, len, i ? "%.2f %s%s" : "%.0f %s%s", v, prefix[i], unit);
 }
 
-void zc_add_warning(struct zc_run *run, const char *fmt, ...)
-{
-	if (run->nwarnings == sizeof run->warnings / sizeof run->warnings[0])
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(run->warnings[run->nwarnings], sizeof run->warnings[0], fmt, ap);
-	va_end(ap);
-	run->nwarnings++;
-}
 
 void zc_size_name(size_t n, char *out, size_t len)
 {

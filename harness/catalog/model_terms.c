@@ -2,7 +2,7 @@
  * model_terms.c - the terms a pair declares for its sides' cost models (zc_model_term in
  * zcbench.h); model evaluation against a machine's costs is analysis/model.c.
  */
-#include "harness.h"
+#include "catalog.h"
 
 const char *const zc_model_per_name[ZC_NPER] = {"iteration", "syscall", "fault", "switch", "copy"};
 

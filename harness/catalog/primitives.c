@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "catalog.h"
 
 #define MIB(x) ((size_t)(x) << 20)
 

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "trace.h"
+#include "catalog.h"
 
 #define ZC_MAX_PAIRS 128
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "catalog.h"
 
 const char *const zc_fd_kind_name[ZC_NFDKINDS] = {"file", "tcp", "udp", "unix", "pipe", "other"};
 

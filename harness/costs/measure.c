@@ -32,7 +32,7 @@
 #include <unistd.h>
 #include <xxh_x86dispatch.h>
 
-#include "harness.h"
+#include "costs.h"
 
 #define MIB(x) ((size_t)(x) << 20)
 #define FAULT_MAP MIB(4) /* the mapping the fault primitives touch */

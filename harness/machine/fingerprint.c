@@ -23,7 +23,7 @@
 #include <cpuid.h>
 #endif
 
-#include "harness.h"
+#include "machine.h"
 
 #ifndef ZC_GIT_COMMIT
 #define ZC_GIT_COMMIT "unknown"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "harness.h"
+#include "machine.h"
 
 #define CHUNK (1u << 20)
 

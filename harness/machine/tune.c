@@ -21,7 +21,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "machine.h"
 
 static const char *sysroot(void)
 {

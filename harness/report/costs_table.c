@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "report.h"
 
 static void print_ns(FILE *f, double ns)
 {

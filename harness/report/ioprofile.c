@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "stats.h"
-#include "trace.h"
+#include "report.h"
 
 #define ZC_IOPROF_SCHEMA 1
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "report.h"
 
 static const char *const side_name[ZC_NSIDES] = {"baseline", "zerocopy"};
 
@@ -207,7 +207,7 @@ static json_t *side_json(const struct zc_pair_result *r, int s)
 	json_object_set_new(o, "at_floor", json_boolean(sr->at_floor));
 	json_t *c = json_object();
 	for (int i = 0; i < ZC_NCOUNTERS; i++)
-		json_object_set_new(c, zc_counter_key[i], zc_interval_json(sr->cnt_sum[i]));
+		json_object_set_new(c, zc_counter_key[i], zc_interval_json(sr->cnt_median[i]));
 	json_object_set_new(o, "counters", c);
 	json_t *cs = json_object();
 	json_object_set_new(cs, "samples", json_integer((json_int_t)sr->ncounted));
@@ -483,9 +483,9 @@ void zc_print_table(FILE *f, const struct zc_pair_result *r)
 			snprintf(bw, sizeof bw, "%.2f", sr->bytes_per_second / 1e9);
 		else
 			snprintf(bw, sizeof bw, "-");
-		fmt_num(c1, sizeof c1, sr->cnt_sum[ZC_CNT_SYSCALLS].value);
-		fmt_num(c2, sizeof c2, sr->cnt_sum[ZC_CNT_PAGE_FAULTS].value);
-		fmt_num(c3, sizeof c3, sr->cnt_sum[ZC_CNT_CTX_SWITCHES].value);
+		fmt_num(c1, sizeof c1, sr->cnt_median[ZC_CNT_SYSCALLS].value);
+		fmt_num(c2, sizeof c2, sr->cnt_median[ZC_CNT_PAGE_FAULTS].value);
+		fmt_num(c3, sizeof c3, sr->cnt_median[ZC_CNT_CTX_SWITCHES].value);
 		fprintf(f, "%-44s %-8s %12s %7s %9s %8s %8s %8s %6g%s\n", s == 0 ? label : "",
 			side_name[s], t, pm, bw, c1, c2, c3, r->pair->side[s].copies_per_iter,
 			sr->at_floor ? "  at loop floor" : "");

@@ -1,7 +1,6 @@
 /* counters.c - see counters.h. */
 #define _GNU_SOURCE
-#include "counters.h"
-#include "harness.h"
+#include "run.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -11,16 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-const char *const zc_counter_key[ZC_NCOUNTERS] = {
-	"syscalls_per_iter",	     "page_faults_per_iter", "context_switches_per_iter",
-	"cpu_migrations_per_iter", "cycles_per_iter",	    "instructions_per_iter",
-};
-
-const char *const zc_counter_event[ZC_NCOUNTERS] = {
-	"raw_syscalls:sys_enter", "page-faults",    "context-switches",
-	"cpu-migrations",	  "cycles",	    "instructions",
-};
 
 static long perf_open(struct perf_event_attr *a, int group)
 {

@@ -1,7 +1,6 @@
 /* host.c - see host.h. */
 #define _GNU_SOURCE
-#include "host.h"
-#include "system_cpu.h"
+#include "run.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness.h"
+#include "run.h"
 
 int zc_pin_cpu(int want, char *err, size_t errlen)
 {

@@ -1,6 +1,6 @@
 /* system_cpu.c - see system_cpu.h. */
 #define _GNU_SOURCE
-#include "system_cpu.h"
+#include "run.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,7 +15,6 @@
 
 #include "zcbench.h"
 
-const char *const zc_stat_field_name[ZC_NSTAT] = {"user", "nice", "system", "irq", "softirq", "steal"};
 
 #define MAX_PEERS 16
 static int peers[MAX_PEERS];

@@ -23,7 +23,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "harness.h"
 #include "trace.h"
 
 struct proc_fds {

@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include "harness.h"
 #include "trace.h"
 
 struct task {

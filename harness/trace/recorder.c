@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
 #include "trace.h"
 
 /* The sampled tracepoints; the raw data's first field (common_type) says which one. */

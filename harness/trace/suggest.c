@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
 #include "trace.h"
 
 /* Below this, per term, a path is not worth a suggestion (a loader reading a library). */

@@ -5,8 +5,6 @@
  */
 #include <stdlib.h>
 
-#include "harness.h"
-#include "stats.h"
 #include "trace.h"
 
 static int by_bytes_desc(const void *a, const void *b)

@@ -28,7 +28,7 @@
 
 struct json_t;
 
-#include "harness.h"
+#include "machine.h"
 
 /* ---- recorder.c ---- */
 enum zc_tev_type { ZC_TEV_ENTER, ZC_TEV_EXIT, ZC_TEV_FAULT, ZC_TEV_FORK };
@@ -182,7 +182,7 @@ int zc_io_path_copied(const struct zc_io_path *p);
  * there is no measured result). */
 struct json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir);
 
-/* ---- command.c ---- */
+/* ---- one profiled run (app/profile_command.c fills it) ---- */
 /* One run of the profiled command (or one attachment), as the report needs it. */
 struct zc_ioprof_run {
 	char command[2048];   /* the command line, or "pid N" */
@@ -218,15 +218,5 @@ struct zc_ioprof_summary {
 /* Every number the profile's report shows; 0, or -1 out of memory. */
 int zc_ioprof_summarize(const struct zc_ioprof *p, const struct zc_ioprof_run *run, struct zc_ioprof_summary *s);
 void zc_ioprof_summary_free(struct zc_ioprof_summary *s);
-
-/* ---- report/ioprofile.c ---- */
-struct json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *run,
-			      const struct zc_ioprof_summary *sum, struct json_t *suggestions,
-			      struct json_t *context);
-/* The table: paths, totals, faults, tracing and overhead, suggestions (from the JSON). */
-void zc_ioprof_print(FILE *f, struct json_t *doc);
-
-/* zcbench profile [options] -- CMD ARGS... | -p PID --duration S: argv[0] is "profile". */
-int zc_ioprof_main(int argc, char **argv);
 
 #endif

@@ -9,8 +9,8 @@ CHECK=$ROOT/tests/layering/check
 @test "no harness or bench object calls up its layers" {
   run "$CHECK" "$ROOT/build/obj"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
-  n=$(sed -n 's/^\([0-9]*\) calls across folders.*/\1/p' <<<"$output")
-  [ "$n" -gt 50 ]
+  read -r n m < <(sed -n 's/^\([0-9]*\) calls across folders and \([0-9]*\) includes.*/\1 \2/p' <<<"$output")
+  [ "$n" -gt 50 ] && [ "$m" -gt 50 ]
 }
 
 @test "a planted call from base up into report fails the check, naming both" {
@@ -24,6 +24,18 @@ CHECK=$ROOT/tests/layering/check
   rm -rf "$d"
   [ "$status" -ne 0 ]
   [[ "$output" == *"harness/base/low.o (harness/base, rank 0) calls zc_planted_report in harness/report/high.o"* ]]
+}
+
+@test "a header included up the layers fails the check" {
+  d=$(mktemp -d)
+  mkdir -p "$d/harness/base" "$d/harness/report"
+  echo 'int zc_planted(void) { return 1; }' > "$d/low.c"
+  cc -c "$d/low.c" -o "$d/harness/base/low.o"
+  printf 'harness/base/low.o: harness/base/low.c harness/report/report.h\n' > "$d/harness/base/low.d"
+  run "$CHECK" "$d"
+  rm -rf "$d"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"harness/base/low.o (harness/base, rank 0) includes harness/report/report.h"* ]]
 }
 
 @test "the same call downwards passes, and an object outside every layer fails" {

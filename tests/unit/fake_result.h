@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "app.h"
 
 static inline void fake_result(struct zc_pair_result *r, const struct zc_pair *pair, const struct zc_param *param,
 			       size_t n)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "app.h"
 
 /*
  * Rounds with log ratio mu + position * (+-1) + AR(1) noise (rho, 5% sd): the fraction of

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "app.h"
 
 static int parse(struct zc_options *o, char *err, size_t n, const char *a1, const char *a2)
 {

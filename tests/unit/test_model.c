@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "fake_result.h"
-#include "harness.h"
+#include "app.h"
 
 static void flat_profile(struct zc_costs *pf)
 {

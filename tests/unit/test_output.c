@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "app.h"
 
 static void test_number_or_null(void **st)
 {

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "app.h"
 
 #define K 7      /* invocations, as a default run */
 #define BLOCKS 4 /* blocks per invocation, as a default run */

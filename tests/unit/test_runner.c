@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "app.h"
 
 #define LOG_MAX 4096
 struct fake {

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "fake_result.h"
-#include "harness.h"
+#include "app.h"
 
 static void test_parse_stat(void **st)
 {

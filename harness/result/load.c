@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "result.h"
 
 static const char *const side_key[ZC_NSIDES] = {"baseline", "zerocopy"};
 
