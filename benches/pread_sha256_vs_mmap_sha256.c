@@ -116,6 +116,7 @@ static void mapped_model(const struct zc_param *p, struct zc_model *m)
 
 static const struct zc_pair pread_sha256_vs_mmap_sha256 = {
 	.name = "pread_sha256_vs_mmap_sha256",
+	.flags = ZC_PAIR_MAPPING,
 	.summary = "SHA-256 of a file: pread into a buffer then hash vs hash the mapping (compute-bound consumer)",
 	.params = file_params,
 	.nparams = FILE_NPARAMS,

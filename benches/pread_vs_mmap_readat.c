@@ -62,6 +62,7 @@ static void mapped_model(const struct zc_param *p, struct zc_model *m)
 
 static const struct zc_pair pread_vs_mmap_readat = {
 	.name = "pread_vs_mmap_readat",
+	.flags = ZC_PAIR_MAPPING,
 	.summary = "read a file into a buffer: pread vs memcpy out of a mapping (saves the syscall, not the copy)",
 	.replaces = "in:file",
 	.params = file_params,

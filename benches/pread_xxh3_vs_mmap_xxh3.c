@@ -99,6 +99,7 @@ static void mapped_model(const struct zc_param *p, struct zc_model *m)
 
 static const struct zc_pair pread_xxh3_vs_mmap_xxh3 = {
 	.name = "pread_xxh3_vs_mmap_xxh3",
+	.flags = ZC_PAIR_MAPPING,
 	.summary = "XXH3 of a file: pread into a buffer then hash vs hash the mapping (memory-bound consumer)",
 	.params = file_params,
 	.nparams = FILE_NPARAMS,

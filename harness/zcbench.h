@@ -131,6 +131,9 @@ struct zc_side {
 				verdicts must be "same"; the run reports how often they are not */
 #define ZC_PAIR_STREAM 0x2u  /* moves bytes between descriptors (sockets, pipes, files), often
 				with a peer process: the stream tests run every such pair */
+#define ZC_PAIR_MAPPING 0x4u /* reads the test file by pread against a mapping of it, with
+				benches/common/file_source.h's params: the file-pair tests run
+				every such pair */
 
 struct zc_pair {
 	const char *name;    /* "copy_vs_slice": the file name without .c */

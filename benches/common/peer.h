@@ -77,7 +77,8 @@ int peer_verify_run(enum peer_fd_kind kind, int *fd, struct peer *p,
 		    uint64_t *hash, uint64_t *bytes);
 
 /* The test file of `bytes` (zc_testdata_open) read into a new buffer, for a PEER_FEED
- * child to write over and over; the caller frees *data (zc_buffer_free) and closes td. */
+ * child to write over and over; td keeps the path and checksums, its file closed; the
+ * caller frees *data (zc_buffer_free). */
 int peer_feed_data(size_t bytes, struct zc_testdata *td, unsigned char **data);
 
 /*

@@ -19,6 +19,8 @@ static void list_json(FILE *f)
 			json_array_append_new(tags, json_string("control"));
 		if (p->flags & ZC_PAIR_STREAM)
 			json_array_append_new(tags, json_string("stream"));
+		if (p->flags & ZC_PAIR_MAPPING)
+			json_array_append_new(tags, json_string("mapping"));
 		json_object_set_new(jp, "tags", tags);
 		json_object_set_new(jp, "replaces", p->replaces ? json_string(p->replaces) : json_null());
 		json_t *sides = json_object();
@@ -26,6 +28,9 @@ static void list_json(FILE *f)
 			json_t *js = json_object();
 			json_object_set_new(js, "desc", json_string(p->side[s].desc));
 			json_object_set_new(js, "copies_per_iter", json_real(p->side[s].copies_per_iter));
+			json_object_set_new(js, "copies_if_copied",
+					    json_real(p->side[s].copies_if_copied > 0 ? p->side[s].copies_if_copied
+										 : p->side[s].copies_per_iter));
 			json_object_set_new(js, "moves_bytes", json_boolean(!(p->side[s].flags & ZC_SIDE_NO_BYTES)));
 			json_object_set_new(js, "model", json_boolean(p->side[s].model != NULL));
 			json_object_set_new(sides, s == ZC_BASELINE ? "baseline" : "zerocopy", js);

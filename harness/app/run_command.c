@@ -74,22 +74,31 @@ int zc_testdata_command(const struct zc_options *o)
 	return 0;
 }
 
-/* zcbench --machine-profile: the primitives alone, printed and (with --out) written with
- * the machine's fingerprint, so that --attribute can compare two machines' profiles. */
-int zc_machine_command(const struct zc_options *o)
+/* The result file opened (failing before anything runs) and the core pinned: the core, or
+ * -1 after a message (nothing left open). */
+static int open_and_pin(const struct zc_options *o, struct zc_outfile *out)
 {
 	char err[512];
-	struct zc_outfile out = {.fd = -1};
-	if (o->out && zc_out_open(&out, o->out, err, sizeof err) != 0) {
+	if (o->out && zc_out_open(out, o->out, err, sizeof err) != 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
-		return 2;
+		return -1;
 	}
 	int cpu = zc_pin_cpu(o->cpu, err, sizeof err);
 	if (cpu < 0) {
 		fprintf(stderr, "zcbench: %s\n", err);
-		zc_out_abort(&out);
-		return 2;
+		zc_out_abort(out);
 	}
+	return cpu;
+}
+
+/* zcbench --machine-profile: the primitives alone, printed and (with --out) written with
+ * the machine's fingerprint, so that --attribute can compare two machines' profiles. */
+int zc_machine_command(const struct zc_options *o)
+{
+	struct zc_outfile out = {.fd = -1};
+	int cpu = open_and_pin(o, &out);
+	if (cpu < 0)
+		return 2;
 	static struct zc_run run;
 	run.alpha = o->alpha;
 	run.equivalence = o->equivalence;
@@ -116,7 +125,6 @@ int zc_machine_command(const struct zc_options *o)
 
 int zc_run_command(struct zc_options *o)
 {
-	char err[512];
 	size_t total = zc_select(o, NULL, 0);
 	if (total == 0) {
 		fprintf(stderr, "zcbench: no pair/param matches --filter '%s' (see --list)\n",
@@ -125,17 +133,9 @@ int zc_run_command(struct zc_options *o)
 	}
 
 	struct zc_outfile out = {.fd = -1};
-	if (o->out && zc_out_open(&out, o->out, err, sizeof err) != 0) {
-		fprintf(stderr, "zcbench: %s\n", err);
+	int cpu = open_and_pin(o, &out);
+	if (cpu < 0)
 		return 2;
-	}
-
-	int cpu = zc_pin_cpu(o->cpu, err, sizeof err);
-	if (cpu < 0) {
-		fprintf(stderr, "zcbench: %s\n", err);
-		zc_out_abort(&out);
-		return 2;
-	}
 	zc_catch_signals();
 
 	static struct zc_run run;

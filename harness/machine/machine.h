@@ -35,6 +35,8 @@ int zc_recipe_sizes(size_t *bytes, int *sweep, int max);
 /* Recomputes a recipe entry's checksums from its seed, without touching the disk. */
 int zc_recipe_digest(const struct zc_recipe *r, uint64_t *xxh3, unsigned char sha256[32]);
 void zc_fstype(int fd, char *out, size_t len);
+/* The sizes of the test files open now (zc_testdata_open not yet closed), at most max. */
+size_t zc_testdata_held(size_t *bytes, size_t max);
 
 /* ---- tune.c ---- */
 const char *zc_tune_state_path(void);

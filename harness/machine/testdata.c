@@ -287,6 +287,35 @@ void zc_fstype(int fd, char *out, size_t len)
 		snprintf(out, len, "unknown");
 }
 
+/* The test files open now, by size: what a pair keeps under its verify. */
+#define HELD_MAX 32
+static size_t held_bytes[HELD_MAX];
+static int held_count[HELD_MAX];
+
+static void hold(size_t bytes, int delta)
+{
+	for (int i = 0; i < HELD_MAX; i++)
+		if (held_count[i] && held_bytes[i] == bytes) {
+			held_count[i] += delta;
+			return;
+		}
+	for (int i = 0; delta > 0 && i < HELD_MAX; i++)
+		if (!held_count[i]) {
+			held_bytes[i] = bytes;
+			held_count[i] = delta;
+			return;
+		}
+}
+
+size_t zc_testdata_held(size_t *bytes, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < HELD_MAX; i++)
+		if (held_count[i] > 0 && n < max)
+			bytes[n++] = held_bytes[i];
+	return n;
+}
+
 int zc_testdata_open(size_t bytes, struct zc_testdata *td)
 {
 	memset(td, 0, sizeof *td);
@@ -313,6 +342,7 @@ int zc_testdata_open(size_t bytes, struct zc_testdata *td)
 			if (fstat(fd, &st) == 0 && (size_t)st.st_size == bytes &&
 			    file_xxh3(fd, bytes, &h) == 0 && h == r.xxh3) {
 				td->fd = fd;
+				hold(bytes, 1);
 				zc_fstype(fd, td->fstype, sizeof td->fstype);
 				char key[160];
 				snprintf(key, sizeof key, "testdata.%s", r.name);
@@ -341,8 +371,10 @@ int zc_testdata_open(size_t bytes, struct zc_testdata *td)
 
 void zc_testdata_close(struct zc_testdata *td)
 {
-	if (td->fd >= 0)
+	if (td->fd >= 0) {
 		close(td->fd);
+		hold(td->bytes, -1);
+	}
 	td->fd = -1;
 }
 

@@ -18,3 +18,11 @@ PY
 quick_run() {
   "$ZCBENCH" --quick --format none --out "$1" "${@:2}"
 }
+
+# The first N params ("pair/param") of the control pairs a default run has, from
+# zcbench list: what a test runs when it needs a control, without naming one.
+controls() {
+  "$ZCBENCH" list --format json | jq -r --argjson n "${1:-1}" \
+    '[.pairs[] | select(.kind == "control") | .name as $p | .params[]
+      | select((.sweep or .single) | not) | "\($p)/\(.name)"] | .[:$n][]'
+}

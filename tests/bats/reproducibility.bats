@@ -76,20 +76,20 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
 
 @test "the pairs run in an order of each invocation's own, from a recorded seed" {
   out=$BATS_TEST_TMPDIR/order.json
-  run -0 "$ZCBENCH" --quick --seed 7 --format none --out "$out" --filter '^copy_vs_slice/|noise_floor/memcpy'
+  run -0 "$ZCBENCH" --quick --seed 7 --format none --out "$out" --filter "^copy_vs_slice/|^$(controls 1)\$"
   # Each invocation's progress lines list the pairs in its order; with 5 params, three
   # invocations in one order would happen 1 in 14400 times for a fair shuffle.
   orders=$(grep -E '^\[[0-9]+/3 ' <<<"$output" | sed -E 's/^\[([0-9]+)\/3 [0-9]+\/[0-9]+\] /\1 /' |
            awk '{a[$1] = a[$1] " " $2} END {for (k in a) print a[k]}' | sort -u | wc -l)
   [ "$orders" -gt 1 ]
   [ "$(jq '.context.invocations[0].order_seed' "$out")" = "$("$ZCBENCH" --quick --seed 7 --format none \
-      --out "$BATS_TEST_TMPDIR/order2.json" --filter '^copy_vs_slice/|noise_floor/memcpy' >/dev/null 2>&1;
+      --out "$BATS_TEST_TMPDIR/order2.json" --filter "^copy_vs_slice/|^$(controls 1)\$" >/dev/null 2>&1;
       jq '.context.invocations[0].order_seed' "$BATS_TEST_TMPDIR/order2.json")" ]
 }
 
 @test "every pair carries its block analysis: position effect, drift, p-values, and why" {
   out=$BATS_TEST_TMPDIR/stab.json
-  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '64KiB_reused$|noise_floor/memcpy'
+  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter "64KiB_reused\$|^$(controls 1)\$"
   jq -e '.pairs | all(.blocks == .rounds / 2 and (.block_ratios | length) == .blocks
          and (.round_ratios | length) == .rounds and .invocations == 3
          and (.invocation_ratios | length) == 3 and .between_run_sd >= 0 and .within_run_se > 0
@@ -108,7 +108,7 @@ fake_sysfs() { # fake_sysfs DIR: a machine with cpufreq, boost and THP knobs
          | (($p | min) * $n) as $want
          | $want < 1 and (($a | min) / $want - 1 | fabs) < 1e-8' "$out"  # the JSON keeps 10 digits
   jq -e '.context.noise_floor.controls == 1' "$out"
-  jq -e '.pairs[] | select(.control) | .name == "noise_floor"' "$out"
+  jq -e --arg c "$(controls 1)" '[.pairs[] | select(.control) | "\(.name)/\(.param)"] == [$c]' "$out"
 }
 
 interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check the aftermath
@@ -150,7 +150,7 @@ interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check
 
 @test "--reanalyse of a fresh result reproduces every verdict, ratio and interval exactly" {
   out=$BATS_TEST_TMPDIR/re.json
-  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter '^copy_vs_slice/64KiB|noise_floor/(memcpy|pipe)'
+  run -0 "$ZCBENCH" --quick --format none --out "$out" --filter "^copy_vs_slice/64KiB|^($(controls 2 | paste -sd'|'))\$"
   run -0 "$ZCBENCH" --reanalyse "$out"
   n=$(jq '[.pairs[] | select(.status == "ok")] | length' "$out")
   [[ $output == *"$n of $n pairs reproduced exactly"* ]]
@@ -162,7 +162,7 @@ interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check
 
 @test "--compare: run 2 against run 1's intervals and the prediction intervals; replicate's report" {
   export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
-  run -0 "$ROOT/scripts/replicate" "$ZCBENCH" repl-box 0000000 0 --quick --filter '^copy_vs_slice/64KiB_reused|noise_floor/memcpy'
+  run -0 "$ROOT/scripts/replicate" "$ZCBENCH" repl-box 0000000 0 --quick --filter "^copy_vs_slice/64KiB_reused|^$(controls 1)\$"
   report=$(ls "$ZCBENCH_RESULTS"/repl-box/*-replicate.md)
   [ "$(ls "$ZCBENCH_RESULTS"/repl-box/*.json | wc -l)" = 2 ]
   [ "$(stat -c %a "$report")" = 644 ]
