@@ -127,6 +127,15 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out);
 /* The prediction interval's half-width in ln units for a re-run, from two runs' standard
  * errors and degrees of freedom (Welch), at 1 - alpha. */
 double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, double alpha);
+/* A result's pair (pairs[] entry): its standard error of ln(ratio) and degrees of freedom,
+ * as written, or (results from before invocations) recovered from its interval and Yuen's
+ * h - 1 degrees of freedom. */
+void zc_pair_se_log(const struct json_t *pe, double *se, double *df);
+
+/* ---- differences.c ---- */
+/* What differs between two result documents' contexts: [{what, old, new}], each mitigation
+ * and ISA feature by name, the hypervisor by name, facts one run lacks as "unknown". */
+struct json_t *zc_context_differences(const struct json_t *A, const struct json_t *B);
 
 /* ---- attribution.c ---- */
 /* zcbench --attribute OLD NEW: the two runs' machine profiles side by side, and per pair

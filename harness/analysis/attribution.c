@@ -7,9 +7,10 @@
  * ln(T1 / T0) = (T1 - T0) / L(T0, T1) exactly, L being the logarithmic mean (T1 - T0) /
  * ln(T1 / T0) (the LMDI decomposition; an arithmetic mean would halve a 40x change). So
  * the change of ln(ratio) splits into one contribution per primitive, term change / L,
- * plus what the models do not account for, and each share is a contribution over the
- * measured change. The settings a primitive depends on
- * (zc_prim_info[].settings) that differ between the runs are named beside it.
+ * plus what the models do not account for ("outside the models", reported as such), and
+ * each share is a contribution over the measured change, with an interval. The settings a
+ * primitive depends on (zc_prim_info[].settings) that differ between the runs are named
+ * as its cause; one unknown in a run is said to be unknown, never named as a cause.
  */
 #include <jansson.h>
 #include <math.h>
@@ -57,10 +58,16 @@ static void value_text(const json_t *v, char *out, size_t len)
 	}
 }
 
+/* Unknown: not recorded, null, or an empty list or object (run G recorded no caches). */
+static int unknown(const json_t *v)
+{
+	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+	       (json_is_object(v) && json_object_size(v) == 0) ||
+	       (json_is_string(v) && strcmp(json_string_value(v), "unknown") == 0);
+}
+
 static int differs(const json_t *a, const json_t *b)
 {
-	if ((!a || json_is_null(a)) && (!b || json_is_null(b)))
-		return 0; /* unknown in both runs: nothing to name */
 	if (json_is_number(a) && json_is_number(b)) {
 		double x = json_number_value(a), y = json_number_value(b);
 		return fabs(x - y) > 0.05 * fmax(fabs(x), fabs(y)); /* measured settings: 5% */
@@ -68,36 +75,72 @@ static int differs(const json_t *a, const json_t *b)
 	return !json_equal(a, b);
 }
 
-/* "key: A -> B; ..." for the settings of a primitive that differ between the runs. */
-static void settings_differ(const json_t *A, const json_t *B, const char *keys, char *out, size_t len)
+static void append(char *out, size_t len, const char *fmt, const char *a, const char *b, const char *c)
 {
-	char list[256], *save = NULL;
+	size_t l = strlen(out);
+	snprintf(out + l, len - l, fmt, l ? "; " : "", a, b, c);
+}
+
+/* The short form of a mitigation's state: up to its first ';' ("Mitigation: Retpolines"). */
+static void short_state(const json_t *v, char *out, size_t len)
+{
+	snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "-");
+	out[strcspn(out, ";")] = 0;
+}
+
+/* What "cpu" in a primitive's settings stands for. */
+static const char *const cpu_keys = "cpu_microarchitecture cpu_family cpu_model_number cpu_stepping microcode cpu_model cpu_flags";
+
+/* "key: A -> B; ..." for the settings of a primitive that differ between the runs, each
+ * mitigation and CPU flag by its name; settings unknown in one run go to unknown_out. */
+static void settings_differ(const json_t *A, const json_t *B, const char *keys, char *out, size_t len, char *unk,
+			    size_t unklen)
+{
+	char list[512], *save = NULL;
 	out[0] = 0;
+	if (unk)
+		unk[0] = 0;
 	snprintf(list, sizeof list, "%s", keys ? keys : "");
+	char expanded[512] = "";
 	for (char *k = strtok_r(list, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+		size_t l = strlen(expanded);
+		snprintf(expanded + l, sizeof expanded - l, "%s%s", l ? " " : "", strcmp(k, "cpu") == 0 ? cpu_keys : k);
+	}
+	save = NULL;
+	for (char *k = strtok_r(expanded, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
 		const json_t *a = setting(A, k), *b = setting(B, k);
+		if (unknown(a) || unknown(b)) {
+			if (unk && !(unknown(a) && unknown(b)))
+				append(unk, unklen, "%s%s (in run %s)%s", k, unknown(a) ? "1" : "2", "");
+			continue;
+		}
 		if (!differs(a, b))
 			continue;
-		if (json_is_object(a) && json_is_object(b) && strcmp(k, "mitigations") == 0) {
+		if (json_is_object(a) && json_is_object(b)) { /* mitigations, cpu_flags: by name */
 			const char *m;
 			const json_t *va;
 			json_object_foreach((json_t *)a, m, va) {
 				const json_t *vb = json_object_get(b, m);
-				if (json_equal(va, vb))
+				if (!vb || json_equal(va, vb))
 					continue;
 				char x[96], y[96];
-				value_text(va, x, sizeof x);
-				value_text(vb, y, sizeof y);
-				size_t l = strlen(out);
-				snprintf(out + l, len - l, "%s%s %s: %s -> %s", l ? "; " : "", k, m, x, y);
+				if (json_is_boolean(va)) { /* an ISA feature gained (+) or lost (-) */
+					append(out, len, "%s%s %s%s", k, json_is_true(vb) ? "+" : "-", m);
+					continue;
+				}
+				short_state(va, x, sizeof x);
+				short_state(vb, y, sizeof y);
+				char name[256];
+				snprintf(name, sizeof name, "%s %s: %s", k, m, x);
+				append(out, len, "%s%s -> %s%s", name, y, "");
 			}
 			continue;
 		}
-		char x[160], y[160];
+		char x[160], y[160], kx[200];
 		value_text(a, x, sizeof x);
 		value_text(b, y, sizeof y);
-		size_t l = strlen(out);
-		snprintf(out + l, len - l, "%s%s: %s -> %s", l ? "; " : "", k, x, y);
+		snprintf(kx, sizeof kx, "%s: %s", k, x);
+		append(out, len, "%s%s -> %s%s", kx, y, "");
 	}
 }
 
@@ -126,9 +169,10 @@ static json_t *primitive_row(const char *key, const char *size, const json_t *va
 	/* Apart: the two intervals do not overlap. */
 	int apart = num(vb, "ci_low") > num(va, "ci_high") || num(vb, "ci_high") < num(va, "ci_low");
 	json_object_set_new(o, "apart", json_boolean(apart));
-	char why[512];
-	settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why);
+	char why[512], unk[256];
+	settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why, unk, sizeof unk);
 	json_object_set_new(o, "settings_differ", why[0] ? json_string(why) : json_null());
+	json_object_set_new(o, "settings_unknown", unk[0] ? json_string(unk) : json_null());
 	return o;
 }
 
@@ -164,7 +208,8 @@ struct term_sum {
 	char key[32];
 	double ns[2][ZC_NSIDES];   /* [run][side] summed over the side's terms of this primitive */
 	double cost[2][ZC_NSIDES], ops[2][ZC_NSIDES], size[ZC_NSIDES];
-	double contribution;       /* to d ln(ratio) */
+	double rel[2][ZC_NSIDES];  /* the cost's relative half-width in that run's profile */
+	double contribution, lo, hi; /* to d ln(ratio), with its interval from the costs' */
 };
 
 static struct term_sum *term_slot(struct term_sum *t, size_t *n, const char *key)
@@ -183,9 +228,36 @@ static struct term_sum *term_slot(struct term_sum *t, size_t *n, const char *key
 	return s;
 }
 
+/* A primitive's cost interval in a profile, as a relative half-width: the per-op one, or a
+ * per-byte one's at the measured size nearest (in log) to size. 0 when unknown. */
+static double cost_rel(const json_t *doc, const char *key, double size)
+{
+	const json_t *e = json_object_get(json_object_get(profile_of(doc), "primitives"), key);
+	const json_t *v = e;
+	const json_t *sizes = json_object_get(e, "sizes");
+	if (sizes) {
+		double best = INFINITY;
+		v = NULL;
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+			char name[32];
+			zc_size_name(zc_costs_sizes[z], name, sizeof name);
+			const json_t *c = json_object_get(sizes, name);
+			double dist = fabs(log((double)zc_costs_sizes[z]) - log(size > 0 ? size : 1));
+			if (c && isfinite(num(c, "median")) && dist < best) {
+				best = dist;
+				v = c;
+			}
+		}
+	}
+	double m = num(v, "median"), lo = num(v, "ci_low"), hi = num(v, "ci_high");
+	double r = m > 0 && isfinite(lo) && isfinite(hi) ? (hi - lo) / (2 * m) : 0;
+	return isfinite(r) && r > 0 ? r : 0;
+}
+
 static const char *const side_key[ZC_NSIDES] = {"baseline", "zerocopy"};
 
-static int collect(const json_t *pair, int run, struct term_sum *t, size_t *n, double T[ZC_NSIDES])
+static int collect(const json_t *doc, const json_t *pair, int run, struct term_sum *t, size_t *n,
+		   double T[ZC_NSIDES])
 {
 	for (int s = 0; s < ZC_NSIDES; s++) {
 		const json_t *side = json_object_get(json_object_get(pair, "sides"), side_key[s]);
@@ -208,6 +280,7 @@ static int collect(const json_t *pair, int run, struct term_sum *t, size_t *n, d
 				ts->cost[run][s] = num(e, "cost_ns");
 				ts->ops[run][s] = num(e, "ops_per_iter");
 				ts->size[s] = num(e, "size");
+				ts->rel[run][s] = cost_rel(doc, key, ts->size[s]);
 			}
 		}
 	}
@@ -228,15 +301,63 @@ static void cost_text(const struct term_sum *t, int s, char *out, size_t len)
 	}
 }
 
+/* c / d over the corners of c in [clo, chi] and d in [dlo, dhi]: the share's interval, or
+ * NANs when d's interval holds 0 (the move is not told apart from a re-run). */
+static void share_interval(double clo, double chi, double dlo, double dhi, double *lo, double *hi)
+{
+	*lo = *hi = NAN;
+	if (!(dlo > 0 || dhi < 0))
+		return;
+	double c[4] = {clo / dlo, clo / dhi, chi / dlo, chi / dhi};
+	*lo = *hi = c[0];
+	for (int i = 1; i < 4; i++) {
+		*lo = fmin(*lo, c[i]);
+		*hi = fmax(*hi, c[i]);
+	}
+}
+
+static json_t *share_json(double v, double lo, double hi)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "share", zc_json_number(v));
+	json_object_set_new(o, "ci_low", zc_json_number(lo));
+	json_object_set_new(o, "ci_high", zc_json_number(hi));
+	return o;
+}
+
+static void share_text(char *out, size_t len, double v, double lo, double hi)
+{
+	if (isfinite(lo))
+		snprintf(out, len, "%.0f%% [%.0f%%, %.0f%%]", v * 100, lo * 100, hi * 100);
+	else
+		snprintf(out, len, "%.0f%%", v * 100);
+}
+
+/*
+ * One pair's move between two runs, split over its models' primitives. Like is compared
+ * with like: the models predict median times, so the move split is that of the ratio of
+ * the sides' median times (log_change); the published ratios (trimmed means over the
+ * invocations) decide only whether there is a move at all: one inside the prediction
+ * interval of a re-run (compare.c) is not attributed. Each contribution carries the
+ * interval its costs' intervals give it; each share, that over the move's own interval.
+ */
 static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *pb, const json_t *A, const json_t *B)
 {
 	struct term_sum t[MAX_KEYS];
 	size_t n = 0;
 	double TA[ZC_NSIDES], TB[ZC_NSIDES];
 	double ra = num(pa, "ratio"), rb = num(pb, "ratio");
-	if (!(ra > 0) || !(rb > 0) || collect(pa, 0, t, &n, TA) || collect(pb, 1, t, &n, TB))
+	if (!(ra > 0) || !(rb > 0) || collect(A, pa, 0, t, &n, TA) || collect(B, pb, 1, t, &n, TB))
 		return NULL;
-	double d = log(rb / ra), explained = 0;
+	double sa, da, sb, db;
+	zc_pair_se_log(pa, &sa, &da);
+	zc_pair_se_log(pb, &sb, &db);
+	double alpha = num(json_object_get(A, "context"), "alpha");
+	double hw = zc_prediction_halfwidth(sa, da, sb, db, alpha > 0 ? alpha : 0.05);
+	int bound = json_is_string(json_object_get(pa, "ratio_bound")) || json_is_string(json_object_get(pb, "ratio_bound"));
+	int inside = isfinite(hw) && fabs(log(rb / ra)) <= hw;
+	/* The move of the ratio of median times: what the models' terms add up to. */
+	double d = log((TB[0] / TB[1]) / (TA[0] / TA[1])), explained = 0, elo = 0, ehi = 0;
 	double L[ZC_NSIDES];
 	for (int s = 0; s < ZC_NSIDES; s++)
 		L[s] = fabs(TB[s] - TA[s]) > 1e-12 * TA[s] ? (TB[s] - TA[s]) / log(TB[s] / TA[s]) : TA[s];
@@ -244,35 +365,71 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		t[i].contribution = 0;
 		for (int s = 0; s < ZC_NSIDES; s++)
 			t[i].contribution += (s == ZC_BASELINE ? 1 : -1) * (t[i].ns[1][s] - t[i].ns[0][s]) / L[s];
+		/* The interval: each run's cost at either end of its profile's interval, the same
+		 * end for both sides (one measurement of the primitive serves both). */
+		t[i].lo = t[i].hi = t[i].contribution;
+		for (int e0 = -1; e0 <= 1; e0 += 2)
+			for (int e1 = -1; e1 <= 1; e1 += 2) {
+				double c = 0;
+				for (int s = 0; s < ZC_NSIDES; s++)
+					c += (s == ZC_BASELINE ? 1 : -1) *
+					     (t[i].ns[1][s] * (1 + e1 * t[i].rel[1][s]) - t[i].ns[0][s] * (1 + e0 * t[i].rel[0][s])) /
+					     L[s];
+				t[i].lo = fmin(t[i].lo, c);
+				t[i].hi = fmax(t[i].hi, c);
+			}
 		explained += t[i].contribution;
+		elo += t[i].lo;
+		ehi += t[i].hi;
 	}
+	double dlo = isfinite(hw) ? d - hw : d, dhi = isfinite(hw) ? d + hw : d;
 	json_t *o = json_object();
 	json_object_set_new(o, "pair", json_string(name));
 	json_object_set_new(o, "ratio_old", json_real(ra));
 	json_object_set_new(o, "ratio_new", json_real(rb));
+	json_object_set_new(o, "median_ratio_old", json_real(TA[0] / TA[1]));
+	json_object_set_new(o, "median_ratio_new", json_real(TB[0] / TB[1]));
 	json_object_set_new(o, "log_change", json_real(d));
+	json_object_set_new(o, "prediction_halfwidth_log", zc_json_number(hw));
+	json_object_set_new(o, "inside_prediction", json_boolean(inside));
+	json_object_set_new(o, "bound", json_boolean(bound));
+	int attributed = !inside && !bound && fabs(d) > 1e-12;
+	json_object_set_new(o, "attributed", json_boolean(attributed));
 	json_t *cs = json_array();
 	int top = -1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *c = json_object();
+		double lo, hi;
+		share_interval(t[i].lo, t[i].hi, dlo, dhi, &lo, &hi);
 		json_object_set_new(c, "primitive", json_string(t[i].key));
 		json_object_set_new(c, "log_contribution", json_real(t[i].contribution));
-		json_object_set_new(c, "share", zc_json_number(fabs(d) > 1e-12 ? t[i].contribution / d : NAN));
+		json_object_set_new(c, "log_contribution_ci", json_pack("[oo]", zc_json_number(t[i].lo), zc_json_number(t[i].hi)));
+		json_object_update_new(c, share_json(attributed ? t[i].contribution / d : NAN, attributed ? lo : NAN,
+						     attributed ? hi : NAN));
 		json_array_append_new(cs, c);
 		if (t[i].contribution * d > 0 && (top < 0 || fabs(t[i].contribution) > fabs(t[top].contribution)))
 			top = (int)i;
 	}
 	json_object_set_new(o, "contributions", cs);
-	json_object_set_new(o, "unexplained_share", zc_json_number(fabs(d) > 1e-12 ? (d - explained) / d : NAN));
-	char text[1536];
-	if (top < 0) {
-		snprintf(text, sizeof text, "no primitive of the models moves the ratio in the direction it moved; "
-					    "the change (%+.1f%%) is outside the models", (exp(d) - 1) * 100);
+	double ulo, uhi, u = attributed ? (d - explained) / d : NAN;
+	share_interval(d - ehi, d - elo, dlo, dhi, &ulo, &uhi);
+	json_object_set_new(o, "unexplained", share_json(u, attributed ? ulo : NAN, attributed ? uhi : NAN));
+	json_object_set_new(o, "unexplained_share", zc_json_number(u));
+	char text[1536], us[64];
+	share_text(us, sizeof us, u, ulo, uhi);
+	if (bound) {
+		snprintf(text, sizeof text, "a bound (a side at the loop floor): its move (%.3gx -> %.3gx) is not attributed", ra, rb);
+	} else if (!attributed) {
+		snprintf(text, sizeof text, "inside the prediction interval of a re-run (%+.1f%%, re-run +-%.1f%%): not attributed",
+			 (rb / ra - 1) * 100, isfinite(hw) ? (exp(hw) - 1) * 100 : NAN);
+	} else if (top < 0) {
+		snprintf(text, sizeof text, "outside the models: no primitive of them moves the ratio the way it moved "
+					    "(%.3gx -> %.3gx)", ra, rb);
 	} else {
 		struct term_sum *w = &t[top];
 		/* Describe it on the side where it moved the ratio most. */
 		int s = fabs((w->ns[1][1] - w->ns[0][1]) / L[1]) > fabs((w->ns[1][0] - w->ns[0][0]) / L[0]) ? 1 : 0;
-		char cost[160] = "", ops[160] = "", why[512];
+		char cost[160] = "", ops[160] = "", why[512], unk[256], sh[64];
 		if (strcmp(w->key, "loop_floor") == 0)
 			snprintf(cost, sizeof cost, "the loop floor");
 		else
@@ -281,12 +438,18 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		if (isfinite(oa) && isfinite(ob) && fabs(ob - oa) > 0.1 * fmax(oa, ob))
 			snprintf(ops, sizeof ops, ", %.3g -> %.3g per iteration", oa, ob);
 		int p = zc_prim_from_key(w->key);
-		settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why);
-		snprintf(text, sizeof text, "%s (%s side%s)%s%s%s explains %.0f%% of the change (%.3gx -> %.3gx)", cost,
-			 side_key[s], ops, why[0] ? " (" : "", why, why[0] ? " differ)" : "",
-			 w->contribution / d * 100, ra, rb);
+		settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why, unk, sizeof unk);
+		double lo, hi;
+		share_interval(w->lo, w->hi, dlo, dhi, &lo, &hi);
+		share_text(sh, sizeof sh, w->contribution / d, lo, hi);
+		snprintf(text, sizeof text, "%s (%s side%s) explains %s of the move (%.3gx -> %.3gx); cause: %s%s%s%s; outside the models %s",
+			 cost, side_key[s], ops, sh, ra, rb, why[0] ? why : "no recorded setting of it differs",
+			 unk[0] ? " (unknown: " : "", unk, unk[0] ? ")" : "", us);
 		json_object_set_new(o, "primitive", json_string(w->key));
 		json_object_set_new(o, "primitive_share", json_real(w->contribution / d));
+		json_object_set_new(o, "primitive_share_ci", json_pack("[oo]", zc_json_number(lo), zc_json_number(hi)));
+		json_object_set_new(o, "cause", why[0] ? json_string(why) : json_null());
+		json_object_set_new(o, "cause_unknown", unk[0] ? json_string(unk) : json_null());
 	}
 	json_object_set_new(o, "explanation", json_string(text));
 	return o;

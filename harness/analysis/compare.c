@@ -34,9 +34,7 @@ double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, d
 	return gsl_cdf_tdist_Qinv(alpha / 2, df) * sqrt(v);
 }
 
-/* A pair's standard error of ln(ratio) and its degrees of freedom: as written, or (results
- * from before invocations) recovered from the interval and Yuen's h - 1 degrees of freedom. */
-static void se_of(const json_t *pe, double *se, double *df)
+void zc_pair_se_log(const json_t *pe, double *se, double *df)
 {
 	*se = num(pe, "ratio_se_log");
 	*df = num(pe, "ratio_df");
@@ -138,8 +136,8 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 			if (!(ra > 0) || !(rb > 0))
 				break;
 			double sa, da, sb, db;
-			se_of(pa, &sa, &da);
-			se_of(pb, &sb, &db);
+			zc_pair_se_log(pa, &sa, &da);
+			zc_pair_se_log(pb, &sb, &db);
 			double hw = zc_prediction_halfwidth(sa, da, sb, db, alpha);
 			int bound = !json_is_null(json_object_get(pa, "ratio_bound")) ||
 				    !json_is_null(json_object_get(pb, "ratio_bound"));
@@ -185,6 +183,7 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 	json_object_set_new(doc, "old", json_string(old_path));
 	json_object_set_new(doc, "new", json_string(new_path));
 	json_object_set_new(doc, "alpha", json_real(alpha));
+	json_object_set_new(doc, "differences", zc_context_differences(A, B));
 	json_object_set_new(doc, "prediction_rule",
 			    json_string("ln(new) - ln(old) within t(Welch df, 1 - alpha/2) x sqrt(se_old^2 + se_new^2); "
 					"pairs whose ratio is a bound (a side at the loop floor) are not counted"));

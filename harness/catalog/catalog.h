@@ -50,7 +50,8 @@ struct zc_prim_info {
 	const char *key;      /* JSON key, e.g. "syscall" */
 	int per_byte;         /* ns per byte at a size, else ns per operation */
 	const char *what;     /* one line */
-	const char *settings; /* context keys (space-separated) whose change can change it */
+	const char *settings; /* context keys (space-separated) whose change can change it;
+			       "cpu" stands for every CPU identity key (attribution.c) */
 };
 extern const struct zc_prim_info zc_prim_info[ZC_NPRIMS];
 extern const size_t zc_costs_sizes[ZC_PROFILE_NSIZES];

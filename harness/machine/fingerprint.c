@@ -60,7 +60,8 @@ static int cpuinfo(const char *key, char *out, size_t len)
 	int found = -1;
 	size_t kl = strlen(key);
 	while (getline(&line, &cap, f) > 0) {
-		if (strncmp(line, key, kl) == 0 && (line[kl] == '\t' || line[kl] == ' ' || line[kl] == ':')) {
+		/* The key, then only blanks up to the colon ("model" is not "model name"). */
+		if (strncmp(line, key, kl) == 0 && line[kl + strspn(line + kl, " \t")] == ':') {
 			char *v = strchr(line, ':');
 			if (!v)
 				continue;
@@ -87,9 +88,10 @@ static int has_flag(const char *flags, const char *flag)
 	return 0;
 }
 
-static void hypervisor(char *out, size_t len, int flagged)
+/* The hypervisor's CPUID signature (leaf 0x40000000), raw; "none" on bare metal. */
+static void hypervisor_signature(char *out, size_t len, int flagged)
 {
-	snprintf(out, len, "%s", flagged ? "unknown hypervisor" : "none");
+	snprintf(out, len, "%s", flagged ? "unknown" : "none");
 #if defined(__x86_64__) || defined(__i386__)
 	if (flagged) {
 		unsigned a, b, c, d;
@@ -105,15 +107,73 @@ static void hypervisor(char *out, size_t len, int flagged)
 #endif
 }
 
+const char *zc_hypervisor_name(const char *signature)
+{
+	static const struct {
+		const char *sig, *name;
+	} known[] = {
+		{"KVMKVMKVM", "KVM"},	       {"bhyve bhyve ", "bhyve"}, {"XenVMMXenVMM", "Xen"},
+		{"Microsoft Hv", "Hyper-V"}, {"VMwareVMware", "VMware"}, {"TCGTCGTCGTCG", "QEMU TCG"},
+		{"ACRNACRNACRN", "ACRN"},     {"VBoxVBoxVBox", "VirtualBox"}, {" lrpepyh  vr", "Parallels"},
+		{"QNXQVMBSQG", "QNX"},       {"none", "none"},
+	};
+	for (size_t i = 0; signature && i < sizeof known / sizeof known[0]; i++)
+		if (strncmp(signature, known[i].sig, strlen(known[i].sig)) == 0)
+			return known[i].name;
+	return "unknown";
+}
+
+const char *zc_cpu_microarchitecture(const char *vendor, int family, int model)
+{
+	/* Ranges of model numbers per family, from the kernel's and the vendors' tables. */
+	static const struct {
+		const char *vendor;
+		int family, lo, hi;
+		const char *name;
+	} known[] = {
+		{"AuthenticAMD", 0x17, 0x00, 0x2f, "Zen/Zen+"},	{"AuthenticAMD", 0x17, 0x30, 0x3f, "Zen 2"},
+		{"AuthenticAMD", 0x17, 0x47, 0x47, "Zen 2"},	{"AuthenticAMD", 0x17, 0x60, 0x7f, "Zen 2"},
+		{"AuthenticAMD", 0x17, 0x84, 0x9f, "Zen 2"},	{"AuthenticAMD", 0x19, 0x00, 0x0f, "Zen 3"},
+		{"AuthenticAMD", 0x19, 0x10, 0x1f, "Zen 4"},	{"AuthenticAMD", 0x19, 0x20, 0x5f, "Zen 3"},
+		{"AuthenticAMD", 0x19, 0x60, 0x7f, "Zen 4"},	{"AuthenticAMD", 0x19, 0xa0, 0xaf, "Zen 4c"},
+		{"AuthenticAMD", 0x1a, 0x00, 0x7f, "Zen 5"},	{"GenuineIntel", 6, 0x3f, 0x3f, "Haswell"},
+		{"GenuineIntel", 6, 0x4f, 0x4f, "Broadwell"},	{"GenuineIntel", 6, 0x55, 0x55, "Skylake-SP/Cascade Lake"},
+		{"GenuineIntel", 6, 0x8e, 0x8e, "Kaby/Coffee Lake"}, {"GenuineIntel", 6, 0x9e, 0x9e, "Kaby/Coffee Lake"},
+		{"GenuineIntel", 6, 0x6a, 0x6a, "Ice Lake-SP"},	{"GenuineIntel", 6, 0x6c, 0x6c, "Ice Lake-SP"},
+		{"GenuineIntel", 6, 0x7e, 0x7e, "Ice Lake"},	{"GenuineIntel", 6, 0x8c, 0x8d, "Tiger Lake"},
+		{"GenuineIntel", 6, 0x8f, 0x8f, "Sapphire Rapids"}, {"GenuineIntel", 6, 0xcf, 0xcf, "Emerald Rapids"},
+		{"GenuineIntel", 6, 0xad, 0xae, "Granite Rapids"}, {"GenuineIntel", 6, 0x97, 0x9a, "Alder Lake"},
+		{"GenuineIntel", 6, 0xb7, 0xb7, "Raptor Lake"},	{"GenuineIntel", 6, 0xba, 0xba, "Raptor Lake"},
+		{"GenuineIntel", 6, 0xbf, 0xbf, "Raptor Lake"},	{"GenuineIntel", 6, 0xaa, 0xac, "Meteor Lake"},
+		{"GenuineIntel", 6, 0xaf, 0xaf, "Sierra Forest"},
+	};
+	for (size_t i = 0; vendor && i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(vendor, known[i].vendor) == 0 && family == known[i].family && model >= known[i].lo &&
+		    model <= known[i].hi)
+			return known[i].name;
+	return "unknown";
+}
+
+/* The CPU's identity from /proc/cpuinfo: family, model and stepping (-1 when not there). */
+static void cpu_identity(int *family, int *model, int *stepping)
+{
+	char buf[64];
+	*family = cpuinfo("cpu family", buf, sizeof buf) == 0 ? atoi(buf) : -1;
+	*model = cpuinfo("model", buf, sizeof buf) == 0 ? atoi(buf) : -1;
+	*stepping = cpuinfo("stepping", buf, sizeof buf) == 0 ? atoi(buf) : -1;
+}
+
 /*
  * The results folder's name: the short hostname plus 8 hex digits of XXH3 over what makes
- * a machine for zcbench's purposes (hypervisor, CPU model, cores, memory in GiB, kernel
- * release). Cloud guests are all called "vm" or "localhost", and /etc/machine-id comes
+ * a machine for zcbench's purposes (hypervisor, CPU model, family, model number and
+ * stepping, cores, memory in GiB, kernel release): two CPU generations sold under one
+ * name ("AMD EPYC" in a guest) are two machines. Cloud guests are all called "vm" or "localhost", and /etc/machine-id comes
  * with the image in containers, so neither names a machine on its own.
  */
 int zc_machine_identity(char *name, size_t namelen, char *facts, size_t factslen)
 {
 	char host[64] = "", model[256] = "", flags[8192] = "", hv[64];
+	int family, number, stepping;
 	struct utsname u;
 	if (gethostname(host, sizeof host) != 0 || !host[0])
 		snprintf(host, sizeof host, "host");
@@ -124,12 +184,13 @@ int zc_machine_identity(char *name, size_t namelen, char *facts, size_t factslen
 	if (cpuinfo("model name", model, sizeof model) != 0)
 		snprintf(model, sizeof model, "unknown");
 	cpuinfo("flags", flags, sizeof flags);
-	hypervisor(hv, sizeof hv, has_flag(flags, "hypervisor"));
+	hypervisor_signature(hv, sizeof hv, has_flag(flags, "hypervisor"));
+	cpu_identity(&family, &number, &stepping);
 	if (uname(&u) != 0)
 		snprintf(u.release, sizeof u.release, "unknown");
 	long long gib = ((long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE) + (1LL << 29)) >> 30;
-	snprintf(facts, factslen, "hypervisor=%s|cpu=%s|cores=%ld|memory_gib=%lld|kernel=%s", hv, model,
-		 sysconf(_SC_NPROCESSORS_CONF), gib, u.release);
+	snprintf(facts, factslen, "hypervisor=%s|cpu=%s|family=%d|model=%d|stepping=%d|cores=%ld|memory_gib=%lld|kernel=%s",
+		 zc_hypervisor_name(hv), model, family, number, stepping, sysconf(_SC_NPROCESSORS_CONF), gib, u.release);
 	snprintf(name, namelen, "%s-%08llx", host,
 		 (unsigned long long)(XXH3_64bits(facts, strlen(facts)) & 0xffffffffULL));
 	return 0;
@@ -353,21 +414,35 @@ json_t *zc_machine_facts(const char *machine, int cpu, struct zc_run *run)
 	}
 	set_str(ctx, "cpu_model", cpuinfo("model name", buf, sizeof buf) == 0 ? buf : NULL);
 	set_str(ctx, "cpu_vendor", cpuinfo("vendor_id", buf2, sizeof buf2) == 0 ? buf2 : NULL);
+	int family, number, stepping;
+	cpu_identity(&family, &number, &stepping);
+	json_object_set_new(ctx, "cpu_family", family >= 0 ? json_integer(family) : json_null());
+	json_object_set_new(ctx, "cpu_model_number", number >= 0 ? json_integer(number) : json_null());
+	json_object_set_new(ctx, "cpu_stepping", stepping >= 0 ? json_integer(stepping) : json_null());
+	set_str(ctx, "microcode", cpuinfo("microcode", buf, sizeof buf) == 0 ? buf : NULL);
+	set_str(ctx, "cpu_microarchitecture", zc_cpu_microarchitecture(buf2, family, number));
+	set_str(ctx, "cache_size_cpuinfo", cpuinfo("cache size", buf, sizeof buf) == 0 ? buf : NULL);
 	char flags[8192] = "";
 	cpuinfo("flags", flags, sizeof flags);
-	static const char *const relevant[] = {"sse2", "ssse3", "sse4_2", "avx", "avx2", "avx512f",
-					       "avx512bw", "avx512vl", "sha_ni", "erms", "fsrm",
-					       "fzrm", "fsrs", "rep_good", "constant_tsc",
-					       "nonstop_tsc", "hypervisor", "pdpe1gb"};
+	/* What changes copies and hashing (the AVX-512 subsets, fast string moves, SHA and
+	 * vector AES/carry-less multiply), and the clock and paging facts. */
+	static const char *const relevant[] = {
+		"sse2", "ssse3", "sse4_2", "avx", "avx2", "bmi2", "avx512f", "avx512dq", "avx512cd", "avx512bw",
+		"avx512vl", "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
+		"avx512_vpopcntdq", "avx512_bf16", "avx_vnni", "gfni", "vaes", "vpclmulqdq", "sha_ni", "erms",
+		"fsrm", "fzrm", "fsrs", "rep_good", "movdir64b", "constant_tsc", "nonstop_tsc", "hypervisor",
+		"pdpe1gb"};
 	json_t *jf = json_object();
 	for (size_t i = 0; i < sizeof relevant / sizeof relevant[0]; i++)
 		json_object_set_new(jf, relevant[i], json_boolean(has_flag(flags, relevant[i])));
 	json_object_set_new(ctx, "cpu_flags", jf);
-	hypervisor(buf2, sizeof buf2, has_flag(flags, "hypervisor"));
-	set_str(ctx, "hypervisor", buf2);
-	if (strcmp(buf2, "none") != 0)
+	hypervisor_signature(buf2, sizeof buf2, has_flag(flags, "hypervisor"));
+	const char *hv = zc_hypervisor_name(buf2);
+	set_str(ctx, "hypervisor", hv);
+	set_str(ctx, "hypervisor_signature", buf2);
+	if (strcmp(hv, "none") != 0)
 		zc_add_warning(run, "running under a hypervisor (%s): steal time and neighbours add noise; compare ratios, not absolute times",
-			       buf2);
+			       hv);
 	set_file(ctx, "thp_enabled", "/sys/kernel/mm/transparent_hugepage/enabled");
 	set_file(ctx, "thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag");
 	json_object_set_new(ctx, "mitigations", mitigations());

@@ -18,6 +18,11 @@ struct json_t *zc_machine_facts(const char *machine, int pinned_cpu, struct zc_r
 /* The pinned core and its SMT siblings into ctx; warns when a sibling is busy. */
 void zc_machine_pinned(struct json_t *ctx, int cpu, struct zc_run *run);
 
+/* The hypervisor's name for its CPUID signature ("KVMKVMKVM" -> "KVM"; "none"; "unknown"). */
+const char *zc_hypervisor_name(const char *signature);
+/* The microarchitecture of a vendor_id, family and model ("Zen 4"), or "unknown". */
+const char *zc_cpu_microarchitecture(const char *vendor, int family, int model);
+
 /* ---- testdata.c ---- */
 struct zc_recipe {
 	char name[128];

@@ -181,3 +181,12 @@ setup_file() {
   git -C "$ROOT" rev-parse HEAD >/dev/null 2>&1 || skip "not a git checkout"
   [ "$(jq -r .context.git_commit "$RUN1")" = "$(git -C "$ROOT" rev-parse --short=12 HEAD)" ]
 }
+
+@test "a fresh result identifies the CPU and names the hypervisor, and they make the machine id" {
+  jq -e '.context | (.cpu_vendor | length > 0) and (.cpu_microarchitecture | length > 0)
+         and (.microcode | length > 0) and (.hypervisor_signature | length > 0)
+         and ((.cpu_family | type) == "number" or .cpu_family == null)
+         and (.hypervisor | test("^(none|KVM|bhyve|Xen|Hyper-V|VMware|QEMU TCG|ACRN|VirtualBox|Parallels|QNX|unknown)$"))' "$RUN1"
+  jq -e '.context | .machine_id_facts | test("^hypervisor=[^|]+[|]cpu=.*[|]family=-?[0-9]+[|]model=-?[0-9]+[|]stepping=-?[0-9]+[|]")' "$RUN1"
+  jq -e '.context | (.hypervisor_signature == "none") == (.hypervisor == "none")' "$RUN1"
+}

@@ -57,7 +57,7 @@ setup_file() {
   jq -e '(.primitives | length) >= 16 and (.pairs | length) >= 1
          and ([.pairs[] | (.explanation | length > 0) and (.contributions | length > 0)] | all)' <<<"$output"
   run -0 scripts/compare "$RUN1" "$RUN2"
-  [[ $output == *"## Machine profiles and attribution"* ]]
+  [[ $output == *"<summary>Machine profiles, run 1 vs run 2</summary>"* ]]
   [[ $output == *"| syscall | "* ]]
   [[ $output == *"| memcpy at 64KiB | "*"GB/s"* ]]
 }

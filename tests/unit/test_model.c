@@ -218,7 +218,8 @@ static json_t *side(double measured, json_t *terms)
  * isolation changes it), the copy stays. The pair: baseline 4 syscalls + a 64 KiB copy,
  * zero-copy 1 syscall + the same copy.
  */
-static char *synthetic_run(const char *dir, const char *name, double syscall_ns, const char *meltdown, double memcpy_gbps)
+static char *synthetic_run_cpu(const char *dir, const char *name, double syscall_ns, const char *meltdown,
+				double memcpy_gbps, const char *uarch, int model, double se_log)
 {
 	json_t *doc = json_object(), *ctx = json_object(), *prof = json_object(), *prims = json_object();
 	json_t *sc = json_object(), *mc = json_object(), *sizes = json_object(), *s64 = json_object();
@@ -242,6 +243,12 @@ static char *synthetic_run(const char *dir, const char *name, double syscall_ns,
 	json_object_set_new(mit, "spectre_v1", json_string("Mitigation: usercopy/swapgs barriers"));
 	json_object_set_new(ctx, "mitigations", mit);
 	json_object_set_new(ctx, "cpu_model", json_string("AMD EPYC"));
+	if (uarch) {
+		json_object_set_new(ctx, "cpu_microarchitecture", json_string(uarch));
+		json_object_set_new(ctx, "cpu_family", json_integer(25));
+		json_object_set_new(ctx, "cpu_model_number", json_integer(model));
+	}
+	json_object_set_new(ctx, "caches", json_array()); /* unknown, as run G recorded it */
 	json_object_set_new(doc, "context", ctx);
 	double copy = 65536 * per_byte;
 	json_t *b = json_array(), *z = json_array();
@@ -258,6 +265,10 @@ static char *synthetic_run(const char *dir, const char *name, double syscall_ns,
 	json_object_set_new(pair, "name", json_string("fake_pair"));
 	json_object_set_new(pair, "param", json_string("64KiB"));
 	json_object_set_new(pair, "ratio", json_real(tb / tz));
+	if (se_log > 0) { /* seven invocations' standard error of ln(ratio) */
+		json_object_set_new(pair, "ratio_se_log", json_real(se_log));
+		json_object_set_new(pair, "ratio_df", json_real(6));
+	}
 	json_object_set_new(pair, "sides", sides);
 	json_t *pairs = json_array();
 	json_array_append_new(pairs, pair);
@@ -267,6 +278,11 @@ static char *synthetic_run(const char *dir, const char *name, double syscall_ns,
 	assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
 	json_decref(doc);
 	return path;
+}
+
+static char *synthetic_run(const char *dir, const char *name, double syscall_ns, const char *meltdown, double memcpy_gbps)
+{
+	return synthetic_run_cpu(dir, name, syscall_ns, meltdown, memcpy_gbps, NULL, 0, 0);
 }
 
 static json_t *attribute(const char *a, const char *b)
@@ -324,7 +340,9 @@ static void test_attribution_names_the_primitive_that_changed(void **st)
 	const char *text = json_string_value(json_object_get(pair, "explanation"));
 	assert_non_null(strstr(text, "syscall 160 -> 450 ns"));
 	assert_non_null(strstr(text, "meltdown"));
-	assert_non_null(strstr(text, "explains 95% of the change")); /* 5% is the runs' constant residual */
+	assert_non_null(strstr(text, "explains 95%")); /* 5% is the runs' constant residual */
+	assert_non_null(strstr(text, "outside the models 5%"));
+	assert_null(strstr(text, "caches")); /* unknown in both */
 	assert_null(strstr(text, "kernel_release")); /* unknown in both runs: not a difference */
 	assert_null(strstr(text, "cpu_model"));      /* the same in both */
 	json_decref(doc);
@@ -361,6 +379,47 @@ static void test_attribution_names_the_primitive_that_changed(void **st)
 	rmdir(dir);
 }
 
+/* A CPU change: the copy's bandwidth moves with the microarchitecture (family 25 model 1,
+ * Zen 3, to model 17, Zen 4); the attribution names memcpy, the CPU difference as its
+ * cause, and carries an interval; a re-run of one machine attributes nothing. */
+static void test_attribution_of_a_cpu_change_and_of_a_replicate(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/zcbench-attrib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = synthetic_run_cpu(dir, "zen3", 160, "Not affected", 5, "Zen 3", 1, 0.01);
+	char *b = synthetic_run_cpu(dir, "zen4", 160, "Not affected", 40, "Zen 4", 17, 0.01);
+	char *c = synthetic_run_cpu(dir, "zen3-again", 160, "Not affected", 5.05, "Zen 3", 1, 0.01);
+	json_t *doc = attribute(a, b);
+	json_t *pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_true(json_is_true(json_object_get(pair, "attributed")));
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "memcpy");
+	const char *cause = json_string_value(json_object_get(pair, "cause"));
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "cpu_microarchitecture: Zen 3 -> Zen 4"));
+	assert_non_null(strstr(cause, "cpu_model_number: 1 -> 17"));
+	assert_null(strstr(cause, "caches")); /* unknown: never a cause */
+	json_t *ci = json_object_get(pair, "primitive_share_ci");
+	double share = json_number_value(json_object_get(pair, "primitive_share"));
+	double lo = json_number_value(json_array_get(ci, 0)), hi = json_number_value(json_array_get(ci, 1));
+	assert_true(lo <= share && share <= hi && hi - lo > 0 && hi - lo < 0.5);
+	json_decref(doc);
+
+	/* The same machine again, 1% faster copies: inside the re-run's prediction interval. */
+	doc = attribute(a, c);
+	pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_true(json_is_true(json_object_get(pair, "inside_prediction")));
+	assert_false(json_is_true(json_object_get(pair, "attributed")));
+	assert_null(json_object_get(pair, "primitive"));
+	assert_non_null(strstr(json_string_value(json_object_get(pair, "explanation")), "not attributed"));
+	json_decref(doc);
+	for (char **p = (char *[]){a, b, c, NULL}; *p; p++) {
+		unlink(*p);
+		free(*p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_profile_before_and_after_combine),
 		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
+		cmocka_unit_test(test_attribution_of_a_cpu_change_and_of_a_replicate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,100 @@
+/*
+ * differences.c - what differs between two runs' contexts, for a comparison's header:
+ * the CPU's identity, its ISA features gained or lost, kernel, hypervisor (by name, also
+ * for older results that recorded the raw CPUID signature), each mitigation that differs
+ * by its name and short state, THP, compiler, libraries, commit and the run's options. A
+ * fact one run did not record is "unknown" there, never a difference of its own.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "machine.h"
+
+static const char *const keys[] = {
+	"machine", "kernel_release", "cpu_model", "cpu_microarchitecture", "cpu_family", "cpu_model_number",
+	"cpu_stepping", "microcode", "hypervisor", "num_cpus", "memory_bytes", "cache_size_cpuinfo", "governor",
+	"boost", "smt_control", "thp_enabled", "thp_defrag", "compiler", "cflags", "xxhash_version",
+	"openssl_version", "liburing_version", "git_commit", "git_dirty", "invocations_requested", "rounds",
+	"min_time_s", "alpha", "equivalence", "quick", "filter",
+};
+
+static int unknown(const json_t *v)
+{
+	return !v || json_is_null(v) || (json_is_string(v) && strcmp(json_string_value(v), "unknown") == 0);
+}
+
+/* A value as text: strings as they are, the rest as compact JSON; a mitigation up to its
+ * first ';'; a raw hypervisor signature by its name. */
+static void text_of(const char *key, const json_t *v, char *out, size_t len)
+{
+	if (unknown(v)) {
+		snprintf(out, len, "unknown");
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (strcmp(key, "hypervisor") == 0 && strcmp(zc_hypervisor_name(s), "unknown") != 0)
+			s = zc_hypervisor_name(s);
+		snprintf(out, len, "%s", s);
+	} else {
+		char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(out, len, "%s", d ? d : "?");
+		free(d);
+	}
+}
+
+static void add(json_t *rows, const char *what, const char *a, const char *b)
+{
+	if (strcmp(a, b) != 0)
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "what", what, "old", a, "new", b));
+}
+
+json_t *zc_context_differences(const json_t *A, const json_t *B)
+{
+	const json_t *ca = json_object_get(A, "context"), *cb = json_object_get(B, "context");
+	json_t *rows = json_array();
+	char a[512], b[512];
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		text_of(keys[i], json_object_get(ca, keys[i]), a, sizeof a);
+		text_of(keys[i], json_object_get(cb, keys[i]), b, sizeof b);
+		add(rows, keys[i], a, b);
+	}
+	/* ISA features: those both runs recorded, gained or lost. */
+	const json_t *fa = json_object_get(ca, "cpu_flags"), *fb = json_object_get(cb, "cpu_flags");
+	char gained[512] = "", lost[512] = "";
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)fa, k, v) {
+		const json_t *w = json_object_get(fb, k);
+		if (!json_is_boolean(v) || !json_is_boolean(w) || json_equal(v, w))
+			continue;
+		char *list = json_is_true(w) ? gained : lost;
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof gained - l, "%s%s", l ? " " : "", k);
+	}
+	if (gained[0] || lost[0])
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "what", "cpu_flags", "old", lost[0] ? lost : "-",
+						      "new", gained[0] ? gained : "-"));
+	/* Each mitigation, by name. */
+	const json_t *ma = json_object_get(ca, "mitigations"), *mb = json_object_get(cb, "mitigations");
+	json_object_foreach((json_t *)ma, k, v) {
+		char what[128];
+		snprintf(what, sizeof what, "mitigation %s", k);
+		text_of(k, v, a, sizeof a);
+		text_of(k, json_object_get(mb, k), b, sizeof b);
+		a[strcspn(a, ";")] = 0;
+		b[strcspn(b, ";")] = 0;
+		add(rows, what, a, b);
+	}
+	json_object_foreach((json_t *)mb, k, v) {
+		if (json_object_get(ma, k))
+			continue;
+		char what[128];
+		snprintf(what, sizeof what, "mitigation %s", k);
+		text_of(k, v, b, sizeof b);
+		b[strcspn(b, ";")] = 0;
+		add(rows, what, "unknown", b);
+	}
+	return rows;
+}
