@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "machine.h"
 
 #define MAX_KEYS 24
 
@@ -43,27 +44,13 @@ static const json_t *setting(const json_t *doc, const char *key)
 	return v ? v : json_object_get(ctx, key);
 }
 
-static void value_text(const json_t *v, char *out, size_t len)
-{
-	if (json_is_string(v))
-		snprintf(out, len, "%s", json_string_value(v));
-	else if (json_is_number(v))
-		snprintf(out, len, "%.3g", json_number_value(v));
-	else if (!v || json_is_null(v))
-		snprintf(out, len, "-");
-	else {
-		char *d = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-		snprintf(out, len, "%s", d ? d : "?");
-		free(d);
-	}
-}
-
 /* Unknown: not recorded, null, or an empty list or object (run G recorded no caches). */
 static int unknown(const json_t *v)
 {
 	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
 	       (json_is_object(v) && json_object_size(v) == 0) ||
-	       (json_is_string(v) && strcmp(json_string_value(v), "unknown") == 0);
+	       (json_is_string(v) && (strncmp(json_string_value(v), "unknown", 7) == 0 ||
+				      strncmp(json_string_value(v), "unreadable", 10) == 0));
 }
 
 static int differs(const json_t *a, const json_t *b)
@@ -81,25 +68,20 @@ static void append(char *out, size_t len, const char *fmt, const char *a, const 
 	snprintf(out + l, len - l, fmt, l ? "; " : "", a, b, c);
 }
 
-/* The short form of a mitigation's state: up to its first ';' ("Mitigation: Retpolines"). */
-static void short_state(const json_t *v, char *out, size_t len)
-{
-	snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "-");
-	out[strcspn(out, ";")] = 0;
-}
-
 /* What "cpu" in a primitive's settings stands for. */
 static const char *const cpu_keys = "cpu_microarchitecture cpu_family cpu_model_number cpu_stepping microcode cpu_model cpu_flags";
 
-/* "key: A -> B; ..." for the settings of a primitive that differ between the runs, each
- * mitigation and CPU flag by its name; settings unknown in one run go to unknown_out. */
+/* The settings of a primitive that differ between the runs ("kernel_release; mitigation
+ * meltdown; cpu_flags +avx512f"), each
+ * mitigation and CPU flag by its name; settings unknown in one run go to unk (the CPU's
+ * identity keys as one "cpu identity"). Names only: a comparison lists the values once,
+ * in what differs (differences.c). */
 static void settings_differ(const json_t *A, const json_t *B, const char *keys, char *out, size_t len, char *unk,
 			    size_t unklen)
 {
 	char list[512], *save = NULL;
 	out[0] = 0;
-	if (unk)
-		unk[0] = 0;
+	unk[0] = 0;
 	snprintf(list, sizeof list, "%s", keys ? keys : "");
 	char expanded[512] = "";
 	for (char *k = strtok_r(list, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
@@ -110,9 +92,20 @@ static void settings_differ(const json_t *A, const json_t *B, const char *keys, 
 	for (char *k = strtok_r(expanded, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
 		const json_t *a = setting(A, k), *b = setting(B, k);
 		if (unknown(a) || unknown(b)) {
-			if (unk && !(unknown(a) && unknown(b)))
-				append(unk, unklen, "%s%s (in run %s)%s", k, unknown(a) ? "1" : "2", "");
+			if (unknown(a) && unknown(b))
+				continue;
+			char item[96];
+			snprintf(item, sizeof item, "%s in run %s", strstr(cpu_keys, k) ? "cpu identity" : k,
+				 unknown(a) ? "1" : "2");
+			if (!strstr(unk, item))
+				append(unk, unklen, "%s%s%s%s", item, "", "");
 			continue;
+		}
+		if (strcmp(k, "hypervisor") == 0 && json_is_string(a) && json_is_string(b)) {
+			const char *x = json_string_value(a), *y = json_string_value(b);
+			const char *nx = zc_hypervisor_name(x), *ny = zc_hypervisor_name(y);
+			if (strcmp(strcmp(nx, "unknown") ? nx : x, strcmp(ny, "unknown") ? ny : y) == 0)
+				continue; /* a raw signature and its name */
 		}
 		if (!differs(a, b))
 			continue;
@@ -123,24 +116,14 @@ static void settings_differ(const json_t *A, const json_t *B, const char *keys, 
 				const json_t *vb = json_object_get(b, m);
 				if (!vb || json_equal(va, vb))
 					continue;
-				char x[96], y[96];
-				if (json_is_boolean(va)) { /* an ISA feature gained (+) or lost (-) */
+				if (json_is_boolean(va)) /* an ISA feature gained (+) or lost (-) */
 					append(out, len, "%s%s %s%s", k, json_is_true(vb) ? "+" : "-", m);
-					continue;
-				}
-				short_state(va, x, sizeof x);
-				short_state(vb, y, sizeof y);
-				char name[256];
-				snprintf(name, sizeof name, "%s %s: %s", k, m, x);
-				append(out, len, "%s%s -> %s%s", name, y, "");
+				else
+					append(out, len, "%s%s %s%s", strcmp(k, "mitigations") == 0 ? "mitigation" : k, m, "");
 			}
 			continue;
 		}
-		char x[160], y[160], kx[200];
-		value_text(a, x, sizeof x);
-		value_text(b, y, sizeof y);
-		snprintf(kx, sizeof kx, "%s: %s", k, x);
-		append(out, len, "%s%s -> %s%s", kx, y, "");
+		append(out, len, "%s%s%s%s", k, "", "");
 	}
 }
 
@@ -443,7 +426,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		share_interval(w->lo, w->hi, dlo, dhi, &lo, &hi);
 		share_text(sh, sizeof sh, w->contribution / d, lo, hi);
 		snprintf(text, sizeof text, "%s (%s side%s) explains %s of the move (%.3gx -> %.3gx); cause: %s%s%s%s; outside the models %s",
-			 cost, side_key[s], ops, sh, ra, rb, why[0] ? why : "no recorded setting of it differs",
+			 cost, side_key[s], ops, sh, ra, rb, why[0] ? why : "no setting it depends on differs",
 			 unk[0] ? " (unknown: " : "", unk, unk[0] ? ")" : "", us);
 		json_object_set_new(o, "primitive", json_string(w->key));
 		json_object_set_new(o, "primitive_share", json_real(w->contribution / d));
