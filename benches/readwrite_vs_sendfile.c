@@ -161,16 +161,12 @@ static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 
 static void readwrite_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 2; /* pread + write */
+	zc_invariant_whole_chunk(p, inv, 2, 0); /* pread + write */
 }
 
 static void sendfile_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 1;
+	zc_invariant_whole_chunk(p, inv, 1, 0);
 }
 
 static const struct zc_pair readwrite_vs_sendfile = {

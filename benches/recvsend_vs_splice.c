@@ -208,17 +208,12 @@ static void splice_model(const struct zc_param *p, struct zc_model *m)
 
 static void recvsend_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 2; /* recv + write */
+	zc_invariant_whole_chunk(p, inv, 2, 0); /* recv + write */
 }
 
 static void splice_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 2; /* splice in + out, more if one is partial */
-	inv->syscalls_at_least = 1;
+	zc_invariant_whole_chunk(p, inv, 2, 1); /* splice in + out, more if one is partial */
 }
 
 static const struct zc_pair recvsend_vs_splice = {

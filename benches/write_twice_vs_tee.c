@@ -189,16 +189,12 @@ static void tee_model(const struct zc_param *p, struct zc_model *m)
 
 static void write_twice_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 2;
+	zc_invariant_whole_chunk(p, inv, 2, 0);
 }
 
 static void tee_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 3; /* write + tee + splice */
+	zc_invariant_whole_chunk(p, inv, 3, 0); /* write + tee + splice */
 }
 
 static const struct zc_pair write_twice_vs_tee = {

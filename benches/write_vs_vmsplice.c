@@ -108,9 +108,7 @@ static void vmsplice_model(const struct zc_param *p, struct zc_model *m)
 
 static void one_call_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (p->bytes > 64 << 10) /* larger chunks may pass in parts */
-		return;
-	inv->syscalls = 1;
+	zc_invariant_whole_chunk(p, inv, 1, 0);
 }
 
 static const struct zc_pair write_vs_vmsplice = {

@@ -106,6 +106,13 @@ struct zc_invariants {
 	int faults;              /* per iteration: -1 not declared, 0 none, 1 at least one */
 };
 
+/* A chunk up to this many bytes passes a socket, pipe or file copy in one call: the
+ * socket buffers and the pipes of 4 chunks hold it whole. */
+#define ZC_WHOLE_CHUNK_MAX (64u << 10)
+/* For an invariants() callback: `syscalls` per iteration (at least that many when
+ * at_least), declared only for params whose chunk passes whole (ZC_WHOLE_CHUNK_MAX). */
+void zc_invariant_whole_chunk(const struct zc_param *p, struct zc_invariants *inv, double syscalls, int at_least);
+
 /* Side flags. */
 #define ZC_SIDE_NO_BYTES 0x1u /* moves no bytes (a view): no bytes/s is reported for it */
 
