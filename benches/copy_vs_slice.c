@@ -159,8 +159,10 @@ static const struct zc_param params[] = {
 static void copy_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, p->arg == MISALIGNED ? ZC_PRIM_MEMCPY_UNALIGNED : ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
-	if (p->arg != FRESH_MAP)
+	if (p->arg != FRESH_MAP) {
+		zc_model_restates_profile(m); /* the profile's memcpy, the same buffers */
 		return;
+	}
 	/* The fresh mapping: its mmap + munmap, and a fault per measured fault. */
 	zc_model_term(m, ZC_PRIM_MMAP_MUNMAP, ZC_PER_ITER, 1, 0);
 	zc_model_term(m, ZC_PRIM_FAULT_ANON, ZC_PER_FAULT, 1, 0);

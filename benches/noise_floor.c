@@ -141,8 +141,13 @@ static void work_model(const struct zc_param *p, struct zc_model *m)
 		zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
 		zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
 		zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+		zc_model_term(m, ZC_PRIM_PIPE_WRITE, ZC_PER_ITER, 1, p->bytes);
 		break;
 	}
+	/* Each param's work is one the profile times itself (memcpy, pread, a drained pipe's
+	 * write), except a cold read's disk. */
+	if ((enum class)p->arg != NF_COLD)
+		zc_model_restates_profile(m);
 }
 
 static const struct zc_pair noise_floor = {

@@ -143,20 +143,21 @@ static const struct zc_param params[] = {
 	{"unix_1MiB", 1 << 20, PEER_UNIX, "AF_UNIX stream, 1 MiB chunks", 0},
 };
 
-/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
- * between user and kernel space. A file syscall's fixed cost stands for each syscall;
- * the socket's protocol work is no profiled primitive. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches), the copies between
+ * user and kernel space, and the socket's protocol work (peer_model_protocol). A file
+ * syscall's fixed cost stands for each syscall. */
 static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_PREAD_0);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 0, p->bytes);
 }
 
 static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 {
-	(void)p;
 	peer_model_stream(m, ZC_PRIM_PREAD_0);
+	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 0, p->bytes);
 }
 
 static void readwrite_invariants(const struct zc_param *p, struct zc_invariants *inv)

@@ -223,12 +223,16 @@ static void recv_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
+	peer_model_protocol(m, PEER_TCP, 1, p->bytes);
+	/* recv from a peer sending without pause is what the profile's tcp_recv timed. */
+	zc_model_restates_profile(m);
 }
 
 static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_COPY, 1, p->bytes);
+	peer_model_protocol(m, PEER_TCP, 1, p->bytes);
 }
 
 static const struct zc_pair recv_vs_tcp_zerocopy_receive = {

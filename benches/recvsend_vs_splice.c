@@ -190,20 +190,27 @@ static const struct zc_param params[] = {
 	{"unix_64KiB", 64 << 10, PEER_UNIX, "AF_UNIX stream in and out, 64 KiB chunks", 0},
 };
 
-/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
- * between user and kernel space. The sockets' protocol work is no profiled primitive:
- * the models are expected to be short of it. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches), the copies between
+ * user and kernel space, and both sockets' protocol work (peer_model_protocol). The
+ * splice side's pipe in the middle is no profiled primitive of its own. */
+static void protocol(const struct zc_param *p, struct zc_model *m)
+{
+	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 1, p->bytes);
+	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 0, p->bytes);
+}
+
 static void recvsend_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	protocol(p, m);
 }
 
 static void splice_model(const struct zc_param *p, struct zc_model *m)
 {
-	(void)p;
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
+	protocol(p, m);
 }
 
 static void recvsend_invariants(const struct zc_param *p, struct zc_invariants *inv)

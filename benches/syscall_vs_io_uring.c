@@ -161,6 +161,7 @@ static void pread_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, (double)p->arg, p->bytes / (size_t)p->arg);
+	zc_model_restates_profile(m); /* preads of a cached file: what copy_to_user is made of */
 }
 
 static void uring_model(const struct zc_param *p, struct zc_model *m)

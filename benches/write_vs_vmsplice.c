@@ -98,12 +98,15 @@ static void write_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
+	/* write into a pipe of 4 chunks a peer splices away is what the profile's pipe_write timed. */
+	zc_model_restates_profile(m);
 }
 
 static void vmsplice_model(const struct zc_param *p, struct zc_model *m)
 {
-	(void)p;
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
+	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
 }
 
 static void one_call_invariants(const struct zc_param *p, struct zc_invariants *inv)

@@ -71,6 +71,12 @@ enum zc_primitive {
 	ZC_PRIM_COPY_FROM_USER, /* per byte: pwrite's copy into cached pages (pwrite n - pwrite 0) */
 	ZC_PRIM_XXH3,           /* per byte: XXH3_64bits */
 	ZC_PRIM_SHA256,         /* per byte: SHA-256 (OpenSSL EVP) */
+	/* The streams' own work, per byte beyond a syscall and the copy (user to kernel for a
+	 * send or write, kernel to user for a recv), a peer on another core at the other end: */
+	ZC_PRIM_TCP_SEND,       /* per byte: loopback TCP send (segments, skbs, delivery) */
+	ZC_PRIM_TCP_RECV,       /* per byte: loopback TCP recv (skb walk, ACKs, window updates) */
+	ZC_PRIM_UNIX_SEND,      /* per byte: AF_UNIX stream send (skbs, the reader's wake-ups) */
+	ZC_PRIM_PIPE_WRITE,     /* per byte: write into a pipe (buffers, the reader's wake-ups) */
 	ZC_NPRIMS
 };
 
@@ -94,6 +100,10 @@ enum zc_model_per {
 struct zc_model;
 void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count,
 		   size_t size);
+/* Says that the side runs the very operation the profile timed to derive its model's
+ * terms (pread(n) for pread_0 + copy_to_user): its prediction restates the profile, so a
+ * pair whose two sides both do cannot be explained by it, only agree with it. */
+void zc_model_restates_profile(struct zc_model *m);
 
 /*
  * What one iteration of a side must show at a param, where the pair knows it: the tests

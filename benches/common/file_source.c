@@ -217,6 +217,16 @@ void fs_model_pread(const struct zc_param *p, struct zc_model *m)
 	zc_model_term(m, copy, ZC_PER_ITER, 1, p->bytes);
 }
 
+int fs_param_cold(const struct zc_param *p)
+{
+	return (p->arg & FS_COLD) != 0;
+}
+
+int fs_param_kept_warm(const struct zc_param *p)
+{
+	return !fs_param_cold(p) && (p->arg & 0xf) == FS_KEPT;
+}
+
 void fs_model_mapped(const struct zc_param *p, struct zc_model *m)
 {
 	int mode = (int)(p->arg & 0xf);

@@ -74,6 +74,9 @@ int fs_run_once(void *state, int (*run)(void *state, uint64_t iters));
  * stay unexplained.
  */
 void fs_model_pread(const struct zc_param *p, struct zc_model *m);
+/* Whether a file param reads a cold file; whether it reads a warm one through a kept mapping. */
+int fs_param_cold(const struct zc_param *p);
+int fs_param_kept_warm(const struct zc_param *p);
 void fs_model_mapped(const struct zc_param *p, struct zc_model *m);
 /* What the counters must show (zcbench.h's zc_invariants): pread one syscall; a mapping
  * kept none and no fault when warm, one made every iteration mmap + munmap and faults. */

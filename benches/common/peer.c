@@ -505,15 +505,28 @@ void peer_model_stream(struct zc_model *m, enum zc_primitive syscall)
 	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
 }
 
+void peer_model_protocol(struct zc_model *m, enum peer_fd_kind kind, int received, size_t bytes)
+{
+	if (received && kind != PEER_TCP)
+		return;
+	enum zc_primitive p = kind == PEER_TCP    ? (received ? ZC_PRIM_TCP_RECV : ZC_PRIM_TCP_SEND)
+			      : kind == PEER_UNIX ? ZC_PRIM_UNIX_SEND
+						  : ZC_PRIM_PIPE_WRITE;
+	zc_model_term(m, p, ZC_PER_ITER, 1, bytes);
+}
+
 static void send_model(const struct zc_param *p, struct zc_model *m, enum zc_model_per copies)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, copies, 1, p->bytes);
+	peer_model_protocol(m, PEER_TCP, 0, p->bytes);
 }
 
 void peer_model_send(const struct zc_param *p, struct zc_model *m)
 {
 	send_model(p, m, ZC_PER_ITER);
+	/* send(n) to a draining peer is what the profile's tcp_send timed. */
+	zc_model_restates_profile(m);
 }
 
 void peer_model_send_zerocopy(const struct zc_param *p, struct zc_model *m)

@@ -95,6 +95,10 @@ int peer_verify_sides(enum peer_fd_kind kind, int *fd, struct peer *p,
  * measured syscall and a context switch per measured switch. The side adds its copies.
  */
 void peer_model_stream(struct zc_model *m, enum zc_primitive syscall);
+/* The protocol's own work on `bytes` sent (or received) over `kind` per iteration: the
+ * profile's stream primitive for it (tcp_send, tcp_recv, unix_send, pipe_write). Reading an
+ * AF_UNIX stream or a pipe has none of its own: the writer's primitive holds the reader. */
+void peer_model_protocol(struct zc_model *m, enum peer_fd_kind kind, int received, size_t bytes);
 
 /*
  * Cost models of a side that sends a buffer into a socket (zcbench.h's zc_model_term): a

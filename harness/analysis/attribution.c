@@ -192,6 +192,9 @@ struct term_sum {
 	double ns[2][ZC_NSIDES];   /* [run][side] summed over the side's terms of this primitive */
 	double cost[2][ZC_NSIDES], ops[2][ZC_NSIDES], size[ZC_NSIDES];
 	double rel[2][ZC_NSIDES];  /* the cost's relative half-width in that run's profile */
+	int present[2][ZC_NSIDES]; /* a term of it in that run's model of that side */
+	int one_run;               /* in one run's model of a side only (an older result's
+				      models lack newer primitives): not comparable */
 	double contribution, lo, hi; /* to d ln(ratio), with its interval from the costs' */
 };
 
@@ -259,6 +262,7 @@ static int collect(const json_t *doc, const json_t *pair, int run, struct term_s
 			if (!ts)
 				continue;
 			ts->ns[run][s] += num(e, "ns");
+			ts->present[run][s] = 1;
 			if (!isfinite(ts->cost[run][s])) { /* the first term of it describes it */
 				ts->cost[run][s] = num(e, "cost_ns");
 				ts->ops[run][s] = num(e, "ops_per_iter");
@@ -345,7 +349,15 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	for (int s = 0; s < ZC_NSIDES; s++)
 		L[s] = fabs(TB[s] - TA[s]) > 1e-12 * TA[s] ? (TB[s] - TA[s]) / log(TB[s] / TA[s]) : TA[s];
 	for (size_t i = 0; i < n; i++) {
-		t[i].contribution = 0;
+		t[i].contribution = t[i].lo = t[i].hi = 0;
+		t[i].one_run = 0;
+		for (int s = 0; s < ZC_NSIDES; s++)
+			if (strcmp(t[i].key, "loop_floor") && t[i].present[0][s] != t[i].present[1][s])
+				t[i].one_run = 1;
+		/* A term one run's model lacks has no change to split: its part of the move stays
+		 * outside the models. */
+		if (t[i].one_run)
+			continue;
 		for (int s = 0; s < ZC_NSIDES; s++)
 			t[i].contribution += (s == ZC_BASELINE ? 1 : -1) * (t[i].ns[1][s] - t[i].ns[0][s]) / L[s];
 		/* The interval: each run's cost at either end of its profile's interval, the same
@@ -385,12 +397,13 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		double lo, hi;
 		share_interval(t[i].lo, t[i].hi, dlo, dhi, &lo, &hi);
 		json_object_set_new(c, "primitive", json_string(t[i].key));
+		json_object_set_new(c, "in_one_run_only", json_boolean(t[i].one_run));
 		json_object_set_new(c, "log_contribution", json_real(t[i].contribution));
 		json_object_set_new(c, "log_contribution_ci", json_pack("[oo]", zc_json_number(t[i].lo), zc_json_number(t[i].hi)));
 		json_object_update_new(c, share_json(attributed ? t[i].contribution / d : NAN, attributed ? lo : NAN,
 						     attributed ? hi : NAN));
 		json_array_append_new(cs, c);
-		if (t[i].contribution * d > 0 && (top < 0 || fabs(t[i].contribution) > fabs(t[top].contribution)))
+		if (!t[i].one_run && t[i].contribution * d > 0 && (top < 0 || fabs(t[i].contribution) > fabs(t[top].contribution)))
 			top = (int)i;
 	}
 	json_object_set_new(o, "contributions", cs);
@@ -398,8 +411,13 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	share_interval(d - ehi, d - elo, dlo, dhi, &ulo, &uhi);
 	json_object_set_new(o, "unexplained", share_json(u, attributed ? ulo : NAN, attributed ? uhi : NAN));
 	json_object_set_new(o, "unexplained_share", zc_json_number(u));
-	char text[1536], us[64];
+	char text[1536], us[96], one[160] = "";
+	for (size_t i = 0; i < n; i++)
+		if (t[i].one_run && strlen(one) + strlen(t[i].key) + 40 < sizeof one)
+			snprintf(one + strlen(one), sizeof one - strlen(one), "%s%s", one[0] ? ", " : "", t[i].key);
 	share_text(us, sizeof us, u, ulo, uhi);
+	if (one[0])
+		snprintf(us + strlen(us), sizeof us - strlen(us), " (in one run's models only: %.40s)", one);
 	if (bound) {
 		snprintf(text, sizeof text, "a bound (a side at the loop floor): its move (%.3gx -> %.3gx) is not attributed", ra, rb);
 	} else if (!attributed) {

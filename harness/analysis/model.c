@@ -6,6 +6,11 @@
  * per iteration when the term says so, and cost is the profile's primitive at the term's
  * size. Nothing is fitted: a residual is time the declared primitives do not account for,
  * and a pair whose ratio is off its prediction by more than ZC_MODEL_TOLERANCE says so.
+ *
+ * A side whose model restates the profile (zc_model_restates_profile: it runs what the
+ * profile timed to derive its terms) predicts itself; a check in which every side that is
+ * timed (not at the loop floor) does so is not independent, and it is never "explained",
+ * only said to agree.
  */
 #include <math.h>
 #include <string.h>
@@ -81,7 +86,7 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 		model_side(run, r, s);
 	const struct zc_side_model *b = &r->side[ZC_BASELINE].model, *z = &r->side[ZC_ZEROCOPY].model;
 	r->predicted_ratio = r->model_residual = NAN;
-	r->model_explained = 0;
+	r->model_explained = r->model_independent = 0;
 	if (!run->costs.measured) {
 		snprintf(r->model_note, sizeof r->model_note, "no machine profile: %s",
 			 run->costs.error[0] ? run->costs.error : "not measured");
@@ -124,17 +129,28 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 								      : -1;
 	if (floor_side >= 0) {
 		const struct zc_side_model *o = &r->side[!floor_side].model;
-		r->model_explained = fabs(o->residual) <= ZC_MODEL_TOLERANCE;
+		int ok = fabs(o->residual) <= ZC_MODEL_TOLERANCE;
+		r->model_independent = !o->m.restates_profile;
+		r->model_explained = ok && r->model_independent;
 		snprintf(r->model_note, sizeof r->model_note,
 			 "%s: the %s side is at the loop floor, so the ratio (predicted %.3gx, measured %.3gx) is a "
-			 "bound; the %s side is %+.0f%% off its model",
-			 r->model_explained ? "explained" : "not explained", floor_side ? "zerocopy" : "baseline",
-			 r->predicted_ratio, measured, floor_side ? "baseline" : "zerocopy", o->residual * 100);
+			 "bound; the %s side is %+.0f%% off its model%s",
+			 r->model_explained ? "explained" : ok ? "agrees" : "not explained", floor_side ? "zerocopy" : "baseline",
+			 r->predicted_ratio, measured, floor_side ? "baseline" : "zerocopy", o->residual * 100,
+			 r->model_independent ? "" : ", which restates the profile (not an independent check)");
 		return;
 	}
 	int ratio_ok = fabs(r->model_residual) <= ZC_MODEL_TOLERANCE;
 	int sides_ok = fabs(b->residual) <= ZC_MODEL_SIDE_TOLERANCE && fabs(z->residual) <= ZC_MODEL_SIDE_TOLERANCE;
-	r->model_explained = ratio_ok && sides_ok;
+	r->model_independent = !(b->m.restates_profile && z->m.restates_profile);
+	r->model_explained = ratio_ok && sides_ok && r->model_independent;
+	if (ratio_ok && sides_ok && !r->model_independent) {
+		snprintf(r->model_note, sizeof r->model_note,
+			 "agrees, not an independent check: both sides run what the profile timed (predicted %.3gx, "
+			 "measured %.3gx, %+.0f%%; sides %+.0f%% / %+.0f%% off their models)",
+			 r->predicted_ratio, measured, r->model_residual * 100, b->residual * 100, z->residual * 100);
+		return;
+	}
 	/* The side further off its model is the one the model misses. */
 	int worse = fabs(z->residual) > fabs(b->residual) ? ZC_ZEROCOPY : ZC_BASELINE;
 	const struct zc_side_model *w = &r->side[worse].model;

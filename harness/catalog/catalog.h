@@ -69,6 +69,9 @@ struct zc_costs {
 	char fault_around_bytes[160], thp_enabled[64], thp_defrag[64];
 	char folios[3][200];                  /* the 4 KiB, 64 KiB and 4 MiB test files */
 	long llc_bytes;
+	/* The share of the machine's busy time /proc/stat accounts as softirq while a stream
+	 * primitive was measured (loopback delivery runs there); NAN where not measured. */
+	double softirq_share[ZC_NPRIMS];
 	double seconds;
 	/* A run measures it before and after its pairs: the medians are the two runs' mean,
 	 * the intervals span both, and drift is after / before. */
@@ -102,6 +105,7 @@ struct zc_model {
 	size_t n;
 	struct zc_model_term t[ZC_MODEL_TERMS];
 	int overflow; /* a side declared more terms than fit */
+	int restates_profile; /* zc_model_restates_profile */
 };
 
 extern const char *const zc_model_per_name[ZC_NPER]; /* "iteration", "syscall", ... */

@@ -16,6 +16,11 @@ void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per
 	m->t[m->n++] = (struct zc_model_term){.prim = prim, .per = per, .count = count, .size = size};
 }
 
+void zc_model_restates_profile(struct zc_model *m)
+{
+	m->restates_profile = 1;
+}
+
 void zc_invariant_whole_chunk(const struct zc_param *p, struct zc_invariants *inv, double syscalls, int at_least)
 {
 	if (p->bytes > ZC_WHOLE_CHUNK_MAX) /* larger chunks may pass in parts */

@@ -62,6 +62,22 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 				    "cpu mitigations kernel_release"},
 	[ZC_PRIM_XXH3] = {"xxh3", 1, "XXH3_64bits (libxxhash, runtime dispatch)", "cpu xxhash_version"},
 	[ZC_PRIM_SHA256] = {"sha256", 1, "SHA-256 (OpenSSL EVP)", "cpu openssl_version"},
+	[ZC_PRIM_TCP_SEND] = {"tcp_send", 1,
+			      "send of n bytes over loopback TCP to a peer on another core draining it (recv "
+			      "MSG_TRUNC), less a syscall and copy_from_user of n, per byte",
+			      "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_TCP_RECV] = {"tcp_recv", 1,
+			      "recv of n bytes over loopback TCP from a peer on another core sending without "
+			      "pause, less a syscall and copy_to_user of n, per byte",
+			      "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_UNIX_SEND] = {"unix_send", 1,
+			       "send of n bytes over an AF_UNIX stream to a peer on another core reading it, less "
+			       "a syscall and copy_from_user of n, per byte",
+			       "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_PIPE_WRITE] = {"pipe_write", 1,
+				"write of n bytes into a pipe of 4n (at most 1 MiB) a peer on another core "
+				"drains (splice to /dev/null), less a syscall and copy_from_user of n, per byte",
+				"kernel_release hypervisor mitigations cpu"},
 };
 
 int zc_prim_from_key(const char *key)
@@ -183,6 +199,11 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 	json_object_set_new(st, "thp_enabled", json_string(pf->thp_enabled));
 	json_object_set_new(st, "thp_defrag", json_string(pf->thp_defrag));
 	json_object_set_new(st, "llc_bytes", json_integer(pf->llc_bytes));
+	json_t *soft = json_object();
+	for (int p = 0; p < ZC_NPRIMS; p++)
+		if (isfinite(pf->softirq_share[p]))
+			json_object_set_new(soft, zc_prim_info[p].key, json_real(pf->softirq_share[p]));
+	json_object_set_new(st, "softirq_share", soft);
 	char name[32];
 	zc_size_name(pf->max_size, name, sizeof name);
 	json_object_set_new(st, "largest_size", json_string(name));

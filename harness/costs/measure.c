@@ -177,6 +177,12 @@ static double thread_minflt(void)
 	return getrusage(RUSAGE_THREAD, &u) == 0 ? (double)u.ru_minflt : NAN;
 }
 
+static double thread_switches(void)
+{
+	struct rusage u;
+	return getrusage(RUSAGE_THREAD, &u) == 0 ? (double)(u.ru_nvcsw + u.ru_nivcsw) : NAN;
+}
+
 static int timed_fn(void *ctx, int side, uint64_t iters, double *ns)
 {
 	(void)side;
@@ -187,9 +193,9 @@ static int timed_fn(void *ctx, int side, uint64_t iters, double *ns)
 	return rc;
 }
 
-/* Calibrated samples of one primitive: ns and minor faults per operation. */
+/* Calibrated samples of one primitive: ns, minor faults and context switches per operation. */
 struct samples {
-	double ns[ZC_PROFILE_SAMPLES], faults[ZC_PROFILE_SAMPLES];
+	double ns[ZC_PROFILE_SAMPLES], faults[ZC_PROFILE_SAMPLES], switches[ZC_PROFILE_SAMPLES];
 };
 
 static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), double min_time, struct samples *out)
@@ -201,11 +207,12 @@ static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), do
 	if (zc_calibrate(min_time, timed_fn, &f, 0, &iters) != ZC_OK)
 		return ZC_ERROR;
 	for (int k = 0; k < ZC_PROFILE_SAMPLES; k++) {
-		double ns, f0 = thread_minflt();
+		double ns, f0 = thread_minflt(), s0 = thread_switches();
 		if (timed_fn(&f, 0, iters, &ns) != ZC_OK)
 			return ZC_ERROR;
 		out->ns[k] = ns / (double)iters;
 		out->faults[k] = (thread_minflt() - f0) / (double)iters;
+		out->switches[k] = (thread_switches() - s0) / (double)iters;
 	}
 	return ZC_OK;
 }
@@ -303,39 +310,201 @@ static int pipe_round_trip(int cpu, double min_time, struct samples *s)
 	return rc;
 }
 
-static int tcp_round_trip(int cpu, double min_time, struct samples *s)
+/* A connected loopback TCP pair, TCP_NODELAY on both ends (as the pairs' sender). */
+static int tcp_connected(int *cs, int *ss)
 {
-	int one = 1, rc = ZC_ERROR;
+	int one = 1;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof sa;
-	int l = socket(AF_INET, SOCK_STREAM, 0);
+	*cs = *ss = -1;
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0)
 		return ZC_ERROR;
 	if (bind(l, (struct sockaddr *)&sa, sizeof sa) || listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len)) {
 		close(l);
 		return ZC_ERROR;
 	}
-	int cs = socket(AF_INET, SOCK_STREAM, 0);
-	if (cs < 0 || connect(cs, (struct sockaddr *)&sa, sizeof sa)) {
-		if (cs >= 0)
-			close(cs);
-		close(l);
+	*cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*cs >= 0 && connect(*cs, (struct sockaddr *)&sa, sizeof sa) == 0)
+		*ss = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	close(l);
+	if (*ss < 0) {
+		if (*cs >= 0)
+			close(*cs);
+		*cs = -1;
 		return ZC_ERROR;
 	}
-	int ss = accept(l, NULL, NULL);
-	close(l);
-	if (ss >= 0) {
-		setsockopt(cs, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		setsockopt(ss, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		pid_t pid = echo_child(cpu, ss, ss, cs, -1);
-		close(ss);
-		struct prim_ctx c = {.to_peer = cs, .from_peer = cs};
-		rc = pid < 0 ? ZC_ERROR : sample(&c, run_round_trip, min_time, s);
-		shutdown(cs, SHUT_RDWR);
-		reap(pid);
-	}
+	setsockopt(*cs, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(*ss, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return ZC_OK;
+}
+
+static int tcp_round_trip(int cpu, double min_time, struct samples *s)
+{
+	int cs, ss, rc = ZC_ERROR;
+	if (tcp_connected(&cs, &ss) != ZC_OK)
+		return ZC_ERROR;
+	pid_t pid = echo_child(cpu, ss, ss, cs, -1);
+	close(ss);
+	struct prim_ctx c = {.to_peer = cs, .from_peer = cs};
+	rc = pid < 0 ? ZC_ERROR : sample(&c, run_round_trip, min_time, s);
+	shutdown(cs, SHUT_RDWR);
+	reap(pid);
 	close(cs);
 	return rc;
+}
+
+/* ---- the streams ---- */
+
+#define STREAM_SIZES 3      /* 4 KiB, 64 KiB, 4 MiB: the stream pairs send 2 KiB to 1 MiB */
+#define STREAM_BUF MIB(4)   /* what a peer reads or sends at once */
+
+enum stream_kind { STREAM_TCP, STREAM_UNIX, STREAM_PIPE };
+
+/* The peer at the other end, on `cpu`, as the pairs' peers do it (benches/common/peer.c):
+ * a drain discards without a copy where the descriptor allows (TCP recv MSG_TRUNC, a pipe
+ * spliced to /dev/null) and reads into a buffer otherwise (AF_UNIX); a feeder sends
+ * `buf` over and over until the other end closes. */
+static pid_t stream_child(int cpu, enum stream_kind kind, int fd, int feed, const unsigned char *buf, int close1)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	close(close1);
+	pin_to(cpu);
+	unsigned char *b = malloc(STREAM_BUF);
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (!b || devnull < 0)
+		_exit(3);
+	for (;;) {
+		ssize_t n;
+		if (feed)
+			n = send(fd, buf, STREAM_BUF, MSG_NOSIGNAL);
+		else if (kind == STREAM_TCP)
+			n = recv(fd, NULL, STREAM_BUF, MSG_TRUNC);
+		else if (kind == STREAM_PIPE)
+			n = splice(fd, NULL, devnull, NULL, STREAM_BUF, 0);
+		else
+			n = read(fd, b, STREAM_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+	}
+}
+
+static int run_stream_send(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (write(c->to_peer, c->src, c->size) != (ssize_t)c->size) /* blocking: whole */
+			return ZC_ERROR;
+	return ZC_OK;
+}
+
+static int run_stream_recv(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (recv(c->from_peer, c->dst, c->size, MSG_WAITALL) != (ssize_t)c->size)
+			return ZC_ERROR;
+	zc_escape(c->dst);
+	return ZC_OK;
+}
+
+/* The two ends of one stream: mine (written to or read from) and the peer's. */
+static int stream_open(enum stream_kind kind, size_t size, int *mine, int *theirs)
+{
+	if (kind == STREAM_TCP)
+		return tcp_connected(mine, theirs);
+	if (kind == STREAM_UNIX) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+			return ZC_ERROR;
+		*mine = sv[0];
+		*theirs = sv[1];
+		return ZC_OK;
+	}
+	int pf[2];
+	if (pipe2(pf, O_CLOEXEC))
+		return ZC_ERROR;
+	/* Room for four writes, as the pipe pairs size theirs (pipe-max-size permitting). */
+	size_t want = 4 * size < MIB(1) ? 4 * size : MIB(1);
+	if (want > 65536)
+		fcntl(pf[1], F_SETPIPE_SZ, (int)want);
+	*mine = pf[1];
+	*theirs = pf[0];
+	return ZC_OK;
+}
+
+/*
+ * One stream primitive at the stream sizes: a send (or recv) of n bytes with the peer on
+ * another core, less a syscall, the copy the profile measured on its own (copy_from_user
+ * for a send, copy_to_user for a recv) and the context switches counted in each sample
+ * (a model counts those apart, per measured switch), per byte: what the protocol adds. The
+ * softirq share /proc/stat accounts meanwhile is kept beside it.
+ */
+static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_primitive p, enum stream_kind kind,
+			   int recv_side, int peer, double min_time)
+{
+	struct zc_sys_reading *r0 = zc_sys_read(NULL);
+	for (int z = 0; z < STREAM_SIZES; z++) {
+		size_t n = zc_costs_sizes[z];
+		int mine, theirs, ok = 0;
+		struct samples s;
+		if (stream_open(kind, n, &mine, &theirs) != ZC_OK)
+			break;
+		pid_t pid = stream_child(peer, kind, theirs, recv_side, c->src, mine);
+		close(theirs);
+		if (pid > 0) {
+			struct prim_ctx sc = *c;
+			sc.to_peer = sc.from_peer = mine;
+			sc.size = n;
+			ok = sample(&sc, recv_side ? run_stream_recv : run_stream_send, min_time, &s) == ZC_OK;
+		}
+		shutdown(mine, SHUT_RDWR); /* the peer ends with its stream */
+		close(mine);
+		reap(pid);
+		double copy = zc_costs_cost(pf, recv_side ? ZC_PRIM_COPY_TO_USER : ZC_PRIM_COPY_FROM_USER, n);
+		struct zc_interval base = pf->op[ZC_PRIM_SYSCALL];
+		base.value += copy;
+		base.ci_low += copy;
+		base.ci_high += copy;
+		double csw = pf->op[ZC_PRIM_CTX_SWITCH].value;
+		for (int k = 0; ok && k < ZC_PROFILE_SAMPLES; k++)
+			s.ns[k] -= s.switches[k] * (isfinite(csw) ? csw : 0);
+		if (ok && isfinite(base.value))
+			pf->rate[p][z] = derived(s.ns, base, NULL, (double)n);
+	}
+	struct zc_sys_reading *r1 = r0 ? zc_sys_read(r0) : NULL;
+	if (r1) {
+		struct zc_sys_delta d;
+		zc_sys_delta(r0, r1, &d);
+		if (d.stat_busy_ns > 0)
+			pf->softirq_share[p] = d.stat_ns[ZC_STAT_SOFTIRQ] / d.stat_busy_ns;
+	}
+	if (r0)
+		zc_sys_reading_free(r0);
+	if (r1)
+		zc_sys_reading_free(r1);
+}
+
+static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_time)
+{
+	int self = sched_getcpu(), peer = zc_peer_cpu();
+	static const struct {
+		enum zc_primitive p;
+		enum stream_kind kind;
+		int recv_side;
+	} streams[] = {{ZC_PRIM_TCP_SEND, STREAM_TCP, 0},
+		       {ZC_PRIM_TCP_RECV, STREAM_TCP, 1},
+		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, 0},
+		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, 0}};
+	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+		if (peer == self) {
+			unavailable(pf, streams[i].p, "one core only");
+			continue;
+		}
+		measure_stream(pf, c, streams[i].p, streams[i].kind, streams[i].recv_side, peer, min_time);
+	}
 }
 
 /* ---- settings ---- */
@@ -530,6 +699,8 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
 	}
 	pf->file_fault_pages = pf->anon_fault_pages = NAN;
+	for (int p = 0; p < ZC_NPRIMS; p++)
+		pf->softirq_share[p] = NAN;
 	double t0 = zc_now_ns();
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", pf->thp_enabled, sizeof pf->thp_enabled);
 	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", pf->thp_defrag, sizeof pf->thp_defrag);
@@ -605,6 +776,7 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 	}
 	measure_mappings(pf, &c, min_time);
 	measure_round_trips(pf, min_time);
+	measure_streams(pf, &c, min_time);
 
 	/* The folio sizes behind the test files the profile read (how they were cached). */
 	zc_folio_layout(td.fd, td.bytes, pf->folios[2], sizeof pf->folios[2]);

@@ -168,6 +168,7 @@ static json_t *model_json(const struct zc_side_model *sm)
 	json_object_set_new(o, "declared", json_boolean(sm->declared));
 	json_object_set_new(o, "floor_ns", zc_json_number(sm->floor_ns));
 	json_object_set_new(o, "predicted_ns", zc_json_number(sm->predicted_ns));
+	json_object_set_new(o, "restates_profile", json_boolean(sm->m.restates_profile));
 	json_object_set_new(o, "residual", zc_json_number(sm->residual));
 	json_t *terms = json_array();
 	for (size_t i = 0; i < sm->m.n; i++) {
@@ -324,6 +325,7 @@ static json_t *pair_entry(const struct zc_pair_result *r)
 	json_object_set_new(o, "predicted_ratio", ok ? zc_json_number(r->predicted_ratio) : json_null());
 	json_object_set_new(o, "model_residual", ok ? zc_json_number(r->model_residual) : json_null());
 	json_object_set_new(o, "model_explained", json_boolean(ok && r->model_explained));
+	json_object_set_new(o, "model_independent", json_boolean(ok && r->model_independent));
 	json_object_set_new(o, "model_note", ok ? json_string(r->model_note) : json_null());
 	json_t *notes = json_object();
 	for (size_t i = 0; i < r->nnotes; i++)

@@ -198,7 +198,8 @@ struct zc_pair_result {
 	/* The cost model (model.c): */
 	double predicted_ratio; /* predicted baseline / zerocopy time; NAN without a model */
 	double model_residual;  /* measured ratio / predicted - 1 */
-	int model_explained;    /* |model_residual| and the sides' within their tolerances */
+	int model_explained;    /* independent, and |model_residual| and the sides' within their tolerances */
+	int model_independent;  /* the check tests the models: not every timed side restates the profile */
 	char model_note[320];
 };
 

@@ -420,6 +420,48 @@ static void test_attribution_of_a_cpu_change_and_of_a_replicate(void **st)
 	rmdir(dir);
 }
 
+/* A newer result's model with a primitive an older one lacks (the stream primitives came
+ * later): that term has no old cost, so its part of the move stays outside the models. */
+static void test_attribution_of_a_term_in_one_run_only(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/zcbench-attrib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = synthetic_run_cpu(dir, "old", 1000, "Mitigation: PTI", 40, NULL, 0, 0.01);
+	char *b = synthetic_run_cpu(dir, "new", 250, "Not affected", 40, NULL, 0, 0.01);
+	json_error_t e;
+	json_t *doc = json_load_file(b, 0, &e);
+	assert_non_null(doc);
+	json_t *bs = json_object_get(json_object_get(json_array_get(json_object_get(doc, "pairs"), 0), "sides"), "baseline");
+	json_array_append_new(json_object_get(json_object_get(bs, "model"), "terms"), term("tcp_send", 1, 500, 65536));
+	assert_int_equal(json_dump_file(doc, b, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	doc = attribute(a, b);
+	json_t *pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_true(json_is_true(json_object_get(pair, "attributed")));
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "syscall");
+	size_t i;
+	json_t *c;
+	int seen = 0;
+	json_array_foreach(json_object_get(pair, "contributions"), i, c) {
+		const char *k = json_string_value(json_object_get(c, "primitive"));
+		int one = json_is_true(json_object_get(c, "in_one_run_only"));
+		assert_int_equal(one, strcmp(k, "tcp_send") == 0);
+		if (one) {
+			seen = 1;
+			assert_true(json_number_value(json_object_get(c, "log_contribution")) == 0);
+		}
+	}
+	assert_true(seen);
+	assert_non_null(strstr(json_string_value(json_object_get(pair, "explanation")), "in one run's models only: tcp_send"));
+	json_decref(doc);
+	for (char **p = (char *[]){a, b, NULL}; *p; p++) {
+		unlink(*p);
+		free(*p);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
 		cmocka_unit_test(test_attribution_of_a_cpu_change_and_of_a_replicate),
+		cmocka_unit_test(test_attribution_of_a_term_in_one_run_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
