@@ -73,8 +73,8 @@ static const char *const cpu_keys = "cpu_microarchitecture cpu_family cpu_model_
 
 /* The settings of a primitive that differ between the runs ("kernel_release; mitigation
  * meltdown; cpu_flags +avx512f"), each
- * mitigation and CPU flag by its name; settings unknown in one run go to unk (the CPU's
- * identity keys as one "cpu identity"). Names only: a comparison lists the values once,
+ * mitigation and CPU flag by its name; settings unknown in one run go to unk (a run's
+ * missing CPU identity as one "cpu identity"). Names only: a comparison lists the values once,
  * in what differs (differences.c). */
 static void settings_differ(const json_t *A, const json_t *B, const char *keys, char *out, size_t len, char *unk,
 			    size_t unklen)
@@ -94,9 +94,13 @@ static void settings_differ(const json_t *A, const json_t *B, const char *keys, 
 		if (unknown(a) || unknown(b)) {
 			if (unknown(a) && unknown(b))
 				continue;
+			/* A run that recorded no CPU identity at all (before family and model were):
+			 * one "cpu identity"; otherwise the key itself (a microarchitecture not in
+			 * the table). */
 			char item[96];
-			snprintf(item, sizeof item, "%s in run %s", strstr(cpu_keys, k) ? "cpu identity" : k,
-				 unknown(a) ? "1" : "2");
+			const json_t *fam = setting(unknown(a) ? A : B, "cpu_family");
+			snprintf(item, sizeof item, "%s in run %s",
+				 strstr(cpu_keys, k) && unknown(fam) ? "cpu identity" : k, unknown(a) ? "1" : "2");
 			if (!strstr(unk, item))
 				append(unk, unklen, "%s%s%s%s", item, "", "");
 			continue;
@@ -334,8 +338,18 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	size_t n = 0;
 	double TA[ZC_NSIDES], TB[ZC_NSIDES];
 	double ra = num(pa, "ratio"), rb = num(pb, "ratio");
-	if (!(ra > 0) || !(rb > 0) || collect(A, pa, 0, t, &n, TA) || collect(B, pb, 1, t, &n, TB))
+	if (!(ra > 0) || !(rb > 0))
 		return NULL;
+	int missing = collect(A, pa, 0, t, &n, TA) ? 1 : collect(B, pb, 1, t, &n, TB) ? 2 : 0;
+	if (missing) { /* listed, not dropped: a reader counts every pair that moved */
+		const json_t *p = missing == 1 ? pa : pb;
+		char text[512];
+		snprintf(text, sizeof text, "no prediction in run %d (%.400s): its move (%.3gx -> %.3gx) is not attributed",
+			 missing, json_string_value(json_object_get(p, "model_note")) ?: "no model", ra, rb);
+		return json_pack("{s:s, s:f, s:f, s:b, s:b, s:b, s:i, s:s, s:[]}", "pair", name, "ratio_old", ra, "ratio_new",
+				 rb, "attributed", 0, "bound", 0, "inside_prediction", 0, "no_prediction_in_run", missing,
+				 "explanation", text, "contributions");
+	}
 	double sa, da, sb, db;
 	zc_pair_se_log(pa, &sa, &da);
 	zc_pair_se_log(pb, &sb, &db);
