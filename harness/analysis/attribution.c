@@ -417,7 +417,8 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		json_object_update_new(c, share_json(attributed ? t[i].contribution / d : NAN, attributed ? lo : NAN,
 						     attributed ? hi : NAN));
 		json_array_append_new(cs, c);
-		if (!t[i].one_run && t[i].contribution * d > 0 && (top < 0 || fabs(t[i].contribution) > fabs(t[top].contribution)))
+		/* The named primitive moves the ratio the way it moved, by at least 5% of it. */
+		if (!t[i].one_run && t[i].contribution * d > 0 && fabs(t[i].contribution) >= 0.05 * fabs(d) && (top < 0 || fabs(t[i].contribution) > fabs(t[top].contribution)))
 			top = (int)i;
 	}
 	json_object_set_new(o, "contributions", cs);

@@ -77,6 +77,8 @@ struct zc_costs {
 	 * the intervals span both, and drift is after / before. */
 	int combined;
 	double op_drift[ZC_NPRIMS], rate_drift[ZC_NPRIMS][ZC_PROFILE_NSIZES];
+	/* The derived value below zero that was floored at 0 (costs/measure.c); else NAN or 0 */
+	double op_floored[ZC_NPRIMS], rate_floored[ZC_NPRIMS][ZC_PROFILE_NSIZES];
 };
 
 /* Folds a second measurement (after the pairs) into pf: a run's machine changes while it

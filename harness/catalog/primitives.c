@@ -115,6 +115,11 @@ void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after)
 			combine_one(&pf->rate[p][z], &after->rate[p][z], &pf->rate_drift[p][z]);
 		if (pf->why[p][0] && !after->why[p][0])
 			pf->why[p][0] = 0;
+		if (!isfinite(pf->op_floored[p]))
+			pf->op_floored[p] = after->op_floored[p];
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			if (!isfinite(pf->rate_floored[p][z]))
+				pf->rate_floored[p][z] = after->rate_floored[p][z];
 	}
 	pf->seconds += after->seconds;
 	pf->combined = 1;
@@ -151,6 +156,12 @@ double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t s
 	return per_byte * (double)size;
 }
 
+/* A value below zero that the profile floored at 0 (a zeroed struct holds 0: none). */
+static json_t *floored(double v)
+{
+	return v < 0 ? json_real(v) : json_null();
+}
+
 json_t *zc_costs_json(const struct zc_costs *pf)
 {
 	json_t *o = json_object();
@@ -180,6 +191,7 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 				double bps = pf->rate[p][z].value > 0 ? 1e9 / pf->rate[p][z].value : NAN;
 				json_object_set_new(v, "bytes_per_second", zc_json_number(bps));
 				json_object_set_new(v, "drift", pf->combined ? zc_json_number(pf->rate_drift[p][z]) : json_null());
+				json_object_set_new(v, "floored_from", floored(pf->rate_floored[p][z]));
 				json_object_set_new(sz, name, v);
 			}
 			json_object_set_new(e, "sizes", sz);
@@ -187,6 +199,7 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 			json_object_update(e, iv = zc_interval_json(pf->op[p]));
 			json_decref(iv);
 			json_object_set_new(e, "drift", pf->combined ? zc_json_number(pf->op_drift[p]) : json_null());
+			json_object_set_new(e, "floored_from", floored(pf->op_floored[p]));
 		}
 		json_object_set_new(e, "unavailable", pf->why[p][0] ? json_string(pf->why[p]) : json_null());
 		json_object_set_new(prims, in->key, e);

@@ -548,6 +548,27 @@ static void fault_around(char *out, size_t len)
 
 /* ---- the profile ---- */
 
+/*
+ * A derived cost at or below zero is a difference lost in its base's noise. Where its
+ * interval reaches above zero the cost cannot be told from nothing: 0, its interval from 0
+ * up, the measured value kept beside it (the constrained estimate: no cost is negative).
+ * Where the whole interval lies below zero the derivation failed: unresolved (NAN), not a
+ * number a model may use. Returns 0 only then.
+ */
+static int floor_at_zero(struct zc_interval *v, double *floored)
+{
+	*floored = NAN;
+	if (!(v->value <= 0))
+		return 1;
+	*floored = v->value;
+	if (v->ci_high > 0) {
+		*v = (struct zc_interval){0, 0, v->ci_high};
+		return 1;
+	}
+	*v = (struct zc_interval){NAN, NAN, NAN};
+	return 0;
+}
+
 /* Evicts a file and reads it back in `chunk` reads: the folios the page cache then holds
  * depend on the reads (large folios), and pread's speed on the folios. */
 static int cache_by(const struct zc_testdata *t, size_t chunk, unsigned char *buf)
@@ -699,8 +720,11 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
 	}
 	pf->file_fault_pages = pf->anon_fault_pages = NAN;
-	for (int p = 0; p < ZC_NPRIMS; p++)
-		pf->softirq_share[p] = NAN;
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		pf->softirq_share[p] = pf->op_floored[p] = NAN;
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+			pf->rate_floored[p][z] = NAN;
+	}
 	double t0 = zc_now_ns();
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", pf->thp_enabled, sizeof pf->thp_enabled);
 	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", pf->thp_defrag, sizeof pf->thp_defrag);
@@ -783,17 +807,13 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 	for (int i = 0; i < 2; i++)
 		if (have_small[i])
 			zc_folio_layout(small[i].fd, small[i].bytes, pf->folios[i], sizeof pf->folios[i]);
-	/* A derived cost at or below zero is a difference lost in its base's noise (a busy
-	 * machine): unresolved, not a number a model may use. */
 	for (int p = 0; p < ZC_NPRIMS; p++) {
 		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			if (zc_prim_info[p].per_byte && pf->rate[p][z].value <= 0)
-				pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
-		if (!zc_prim_info[p].per_byte && pf->op[p].value <= 0) {
-			snprintf(pf->why[p], sizeof pf->why[p], "unresolved: %.0f ns, within its base's noise",
-				 pf->op[p].value);
-			pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
-		}
+			if (zc_prim_info[p].per_byte)
+				floor_at_zero(&pf->rate[p][z], &pf->rate_floored[p][z]);
+		if (!zc_prim_info[p].per_byte && !floor_at_zero(&pf->op[p], &pf->op_floored[p]))
+			snprintf(pf->why[p], sizeof pf->why[p], "unresolved: %.0f ns, its whole interval below zero",
+				 pf->op_floored[p]);
 	}
 	pf->measured = 1;
 	rc = ZC_OK;
