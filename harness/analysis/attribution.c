@@ -341,6 +341,8 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	if (!(ra > 0) || !(rb > 0))
 		return NULL;
 	int missing = collect(A, pa, 0, t, &n, TA) ? 1 : collect(B, pb, 1, t, &n, TB) ? 2 : 0;
+	if (missing && !(profile_of(A) && profile_of(B)))
+		return NULL; /* a run without a profile: nothing to attribute, as the whole says */
 	if (missing) { /* listed, not dropped: a reader counts every pair that moved */
 		const json_t *p = missing == 1 ? pa : pb;
 		char text[512];
