@@ -64,19 +64,20 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 	[ZC_PRIM_SHA256] = {"sha256", 1, "SHA-256 (OpenSSL EVP)", "cpu openssl_version"},
 	[ZC_PRIM_TCP_SEND] = {"tcp_send", 1,
 			      "send of n bytes over loopback TCP to a peer on another core draining it (recv "
-			      "MSG_TRUNC), less a syscall and copy_from_user of n, per byte",
+			      "MSG_TRUNC), less a syscall, copy_from_user of n and the switches counted, per byte",
 			      "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_TCP_RECV] = {"tcp_recv", 1,
 			      "recv of n bytes over loopback TCP from a peer on another core sending without "
-			      "pause, less a syscall and copy_to_user of n, per byte",
+			      "pause, less a syscall, copy_to_user of n and the switches counted, per byte",
 			      "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_UNIX_SEND] = {"unix_send", 1,
 			       "send of n bytes over an AF_UNIX stream to a peer on another core reading it, less "
-			       "a syscall and copy_from_user of n, per byte",
+			       "a syscall, copy_from_user of n and the switches counted, per byte",
 			       "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_PIPE_WRITE] = {"pipe_write", 1,
 				"write of n bytes into a pipe of 4n (at most 1 MiB) a peer on another core "
-				"drains (splice to /dev/null), less a syscall and copy_from_user of n, per byte",
+				"drains (splice to /dev/null), less a syscall, copy_from_user of n and the switches "
+				"counted, per byte",
 				"kernel_release hypervisor mitigations cpu"},
 };
 

@@ -310,7 +310,7 @@ static int pipe_round_trip(int cpu, double min_time, struct samples *s)
 	return rc;
 }
 
-/* A connected loopback TCP pair, TCP_NODELAY on both ends (as the pairs' sender). */
+/* A connected loopback TCP pair, TCP_NODELAY on both ends (the pairs set it on their sender). */
 static int tcp_connected(int *cs, int *ss)
 {
 	int one = 1;
