@@ -235,8 +235,10 @@ static char *read_all(int fd, size_t *len)
 /* Runs invocation `id` and returns its exit status (or 128 + signal); its output in fd. */
 static int spawn(const struct zc_options *o, unsigned id, unsigned long long seed, int fd)
 {
+	/* Fixed width: the argument's length moves the initial stack, and --no-aslr promises
+	 * every invocation the same layout. */
 	char arg[96];
-	snprintf(arg, sizeof arg, "--invocation-worker=%d,%u,%llu", fd, id, seed);
+	snprintf(arg, sizeof arg, "--invocation-worker=%010d,%010u,%020llu", fd, id, seed);
 	char **av = calloc((size_t)o->argc + 2, sizeof *av);
 	if (!av)
 		return 1;
