@@ -94,6 +94,8 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
   cp $FIX/run_a.json "$d/run a.json"
   run -0 scripts/report "$d/run a.json"
   [ -s "$d/run a.md" ]
+  [ "$(stat -c %a "$d/run a.md")" = 644 ] && [ "$(stat -c %a "$d/run a-summary.txt")" = 644 ]
+  cmp "$d/run a-summary.txt" <(scripts/summary "$d/run a.json")
   grep -q 'run%20a-ratios.svg' "$d/run a.md"
   # report indexed the tree the run belongs to, not the repository's results/
   grep -q 'host one/run a.md' "$BATS_TEST_TMPDIR/my results/README.md"
@@ -128,4 +130,18 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
   [ -z "$(find "$t" -name '.*.md.*')" ]
   run -2 scripts/compare $FIX/run_a.json
   run -2 scripts/table
+}
+
+@test "summary: one sorted line per pair/param, and nothing in it that differs between identical runs" {
+  run -0 scripts/summary $FIX/run_a.json
+  [ "${#lines[@]}" -eq $(( $(jq '.pairs | length' $FIX/run_a.json) + 1 )) ]
+  [[ ${lines[0]} == "# zcbench summary"* ]]
+  diff <(printf '%s\n' "${lines[@]:1}") <(printf '%s\n' "${lines[@]:1}" | LC_ALL=C sort)
+  # Each line carries its pair's ratio and verdict as the result has them.
+  jq -r '.pairs[] | select(.status == "ok") | "\(.name)/\(.param) \(.verdict)"' $FIX/run_a.json |
+    while read -r pp verdict; do grep -q "^$pp  .*  $verdict  sd " <<<"$output"; done
+  # No timestamp, path or commit: the same run under another name and commit gives the same text.
+  jq '.context.git_commit = "000000000000" | .context.date = "1970-01-01T00:00:00Z"' $FIX/run_a.json > "$BATS_TEST_TMPDIR/other name.json"
+  diff <(printf '%s\n' "$output") <(scripts/summary "$BATS_TEST_TMPDIR/other name.json")
+  run -2 scripts/summary
 }
