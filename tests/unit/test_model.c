@@ -300,6 +300,16 @@ static json_t *attribute(const char *a, const char *b)
 	return doc;
 }
 
+/* Removes the synthetic runs (and frees their paths), then their folder. */
+static void remove_runs(const char *dir, char **paths)
+{
+	for (char **p = paths; *p; p++) {
+		unlink(*p);
+		free(*p);
+	}
+	rmdir(dir);
+}
+
 static void test_attribution_names_the_primitive_that_changed(void **st)
 {
 	(void)st;
@@ -372,11 +382,7 @@ static void test_attribution_names_the_primitive_that_changed(void **st)
 	assert_int_equal(zc_attribute(a, bad, devnull), 2);
 	assert_int_equal(zc_attribute("/nonexistent/x.json", a, devnull), 2);
 	fclose(devnull);
-	for (char **p = (char *[]){a, b, c, bad, NULL}; *p; p++) {
-		unlink(*p);
-		free(*p);
-	}
-	rmdir(dir);
+	remove_runs(dir, (char *[]){a, b, c, bad, NULL});
 }
 
 /* A CPU change: the copy's bandwidth moves with the microarchitecture (family 25 model 1,
@@ -413,11 +419,7 @@ static void test_attribution_of_a_cpu_change_and_of_a_replicate(void **st)
 	assert_null(json_object_get(pair, "primitive"));
 	assert_non_null(strstr(json_string_value(json_object_get(pair, "explanation")), "not attributed"));
 	json_decref(doc);
-	for (char **p = (char *[]){a, b, c, NULL}; *p; p++) {
-		unlink(*p);
-		free(*p);
-	}
-	rmdir(dir);
+	remove_runs(dir, (char *[]){a, b, c, NULL});
 }
 
 /* A newer result's model with a primitive an older one lacks (the stream primitives came
@@ -455,11 +457,7 @@ static void test_attribution_of_a_term_in_one_run_only(void **st)
 	assert_true(seen);
 	assert_non_null(strstr(json_string_value(json_object_get(pair, "explanation")), "in one run's models only: tcp_send"));
 	json_decref(doc);
-	for (char **p = (char *[]){a, b, NULL}; *p; p++) {
-		unlink(*p);
-		free(*p);
-	}
-	rmdir(dir);
+	remove_runs(dir, (char *[]){a, b, NULL});
 }
 
 int main(void)
