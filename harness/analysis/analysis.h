@@ -143,6 +143,15 @@ struct json_t *zc_context_differences(const struct json_t *A, const struct json_
  * or 2 with a message on stderr for a file that is not a zcbench result. */
 int zc_attribute(const char *old_path, const char *new_path, FILE *out);
 
+/* ---- crossover.c ---- */
+/* Every size sweep of a result document's pairs (params differing only in a size token)
+ * with the sizes where its ratio crosses 1: [{pair, sweep, sizes, params, crossings:
+ * [{bytes, ci_low, ci_high (null: beyond the sizes measured), zerocopy_wins, between}],
+ * ratio_above_1, points}]. Bounds (a side at the loop floor) are left out of the curve. */
+struct json_t *zc_crossovers(const struct json_t *doc);
+/* zcbench crossover RESULT: zc_crossovers as JSON on out. 0, or 2 with a message. */
+int zc_crossover(const char *path, FILE *out);
+
 /* ---- reanalyse.c ---- */
 /* zcbench --reanalyse FILE: the run's analysis again on a result file's samples, beside
  * what it published, as markdown. 0, or 2 with a message. */

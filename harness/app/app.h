@@ -97,6 +97,10 @@ int zc_testdata_command(const struct zc_options *o);
 /* SIGINT/SIGTERM stop the run (a second one at once) and reach the running worker. */
 void zc_catch_signals(void);
 
+/* ---- export_command.c ---- */
+/* zcbench export --format gbench|result|bmf [--out FILE] RESULT: argv[0] is "export". */
+int zc_export_main(int argc, char **argv);
+
 /* ---- profile_command.c ---- */
 /* zcbench profile [options] -- CMD ARGS... | -p PID --duration S: argv[0] is "profile". */
 int zc_ioprof_main(int argc, char **argv);

@@ -57,6 +57,8 @@ void zc_usage(FILE *f)
 		fprintf(f, "  %-13s %-19s %s\n", subcommands[i].name, subcommands[i].flag ? subcommands[i].flag : "",
 			subcommands[i].what);
 	fputs("  profile       zcbench profile     a program's syscalls and bytes per IO path\n"
+	      "  export        zcbench export      a result as gbench, result or bmf (--help)\n"
+	      "  crossover     zcbench crossover   RESULT: where each size sweep's ratio crosses 1\n"
 	      "\nOptions:\n"
 	      "  --list              list pairs and params, then exit (--format json: with each\n"
 	      "                      pair's kind, tags, params and declared invariants)\n"

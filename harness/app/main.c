@@ -14,6 +14,15 @@ int main(int argc, char **argv)
 	gsl_set_error_handler_off();
 	if (argc > 1 && !strcmp(argv[1], "profile"))
 		return zc_ioprof_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "export"))
+		return zc_export_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "crossover")) {
+		if (argc != 3 || argv[2][0] == '-') {
+			fprintf(stderr, "usage: zcbench crossover RESULT.json\n");
+			return 2;
+		}
+		return zc_crossover(argv[2], stdout);
+	}
 	int sub = zc_subcommand(argc, argv);
 	if (sub < 0) {
 		fprintf(stderr, "zcbench: '%s' is not a command (see zcbench --help)\n", argv[1]);

@@ -221,7 +221,11 @@ int zc_run_command(struct zc_options *o)
 		json_object_set_new(ctx, "machine_profile", zc_costs_json(&run.costs));
 		json_t *doc = zc_result_json(&run, ctx);
 		ctx = NULL;
-		rc = zc_out_write_json(&out, o->out, doc, "zcbench") ? 1 : rc;
+		/* The document a reviewer reads, and its samples gzipped beside it. */
+		json_t *samples = zc_result_split(doc);
+		rc = (samples ? zc_out_write_pair(&out, o->out, doc, samples, ZC_SAMPLES_KEY, "zcbench")
+			      : zc_out_write_json(&out, o->out, doc, "zcbench")) ? 1 : rc;
+		json_decref(samples);
 		json_decref(doc);
 	}
 	if (ctx)

@@ -40,7 +40,7 @@ static void counters(json_t *ctx, struct zc_run *run)
 json_t *zc_run_context(const struct zc_options *opt, int cpu, struct zc_run *run)
 {
 	json_t *ctx = zc_machine_facts(opt->machine, cpu, run);
-	json_object_set_new(ctx, "json_schema_version", json_integer(5));
+	json_object_set_new(ctx, "json_schema_version", json_integer(6));
 	zc_machine_pinned(ctx, cpu, run);
 	set_str(ctx, "timer", "CLOCK_MONOTONIC (wall), CLOCK_THREAD_CPUTIME_ID (cpu_time)");
 	set_str(ctx, "command_line", opt->cmdline);

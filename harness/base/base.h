@@ -85,6 +85,19 @@ int zc_out_fallback(const char *path, const char *data, size_t len, char *saved,
 /* A finished JSON document into the opened file, or to the fallback when that fails (a
  * finished run is never thrown away); says where on stderr, prefixed by who. 0, or 1. */
 int zc_out_write_json(struct zc_outfile *o, const char *path, struct json_t *doc, const char *who);
+/* A result as two files: samples (compact JSON, gzipped) first, as <path less .json>
+ * .samples.json.gz, then doc into o with samples_key set to the samples' file name. When
+ * either cannot be written where asked, both go to the fallback together (doc's
+ * samples_key then names the fallback's samples file). 0, or 1. */
+int zc_out_write_pair(struct zc_outfile *o, const char *path, struct json_t *doc, const struct json_t *samples,
+		      const char *samples_key, const char *who);
+/* doc as a reviewer diffs it: top-level arrays one element a line (compact), every other
+ * value indented; 10 significant digits. Malloc'd, NULL out of memory. */
+char *zc_json_dump_lines(const struct json_t *doc);
+/* data gzipped (level 9, no timestamp or name: equal data, equal bytes); 0 or -1. */
+int zc_gzip(const char *data, size_t len, char **out, size_t *outlen);
+/* A gzipped (or plain) JSON file; NULL with the reason in err. */
+struct json_t *zc_json_load_gz(const char *path, char *err, size_t errlen);
 
 /* ---- tracefs.c ---- */
 /* A tracepoint's id ("raw_syscalls/sys_enter"), mounting tracefs as root when it is not;

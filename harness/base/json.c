@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "base.h"
 
@@ -174,6 +175,223 @@ int zc_out_fallback(const char *path, const char *data, size_t len, char *saved,
 		}
 	}
 	return -1;
+}
+
+/* Appends s to the growing buffer *b (length *n); -1 out of memory. */
+static int cat(char **b, size_t *n, const char *s)
+{
+	size_t k = strlen(s);
+	char *g = realloc(*b, *n + k + 1);
+	if (!g)
+		return -1;
+	memcpy(g + *n, s, k + 1);
+	*b = g;
+	*n += k;
+	return 0;
+}
+
+char *zc_json_dump_lines(const json_t *doc)
+{
+	const size_t flags = JSON_REAL_PRECISION(10);
+	char *b = NULL, *v = NULL;
+	size_t n = 0;
+	int bad = cat(&b, &n, "{");
+	const char *key;
+	json_t *val;
+	size_t k = 0, i;
+	json_object_foreach((json_t *)doc, key, val)
+	{
+		json_t *ks = json_string(key);
+		char *kq = ks ? json_dumps(ks, JSON_ENCODE_ANY) : NULL;
+		json_decref(ks);
+		bad = bad || !kq || cat(&b, &n, k++ ? ",\n  " : "\n  ") || cat(&b, &n, kq) || cat(&b, &n, ": ");
+		free(kq);
+		if (json_is_array(val) && json_array_size(val)) {
+			json_t *e;
+			json_array_foreach(val, i, e)
+			{
+				v = json_dumps(e, flags | JSON_COMPACT | JSON_ENCODE_ANY);
+				bad = bad || !v || cat(&b, &n, i ? ",\n    " : "[\n    ") || cat(&b, &n, v);
+				free(v);
+			}
+			bad = bad || cat(&b, &n, "\n  ]");
+		} else {
+			/* Objects indented as the rest of the file is (two spaces per level). */
+			v = json_dumps(val, flags | JSON_INDENT(2) | JSON_ENCODE_ANY);
+			for (char *c = v, *nl; !bad && c; c = nl ? nl + 1 : NULL) {
+				nl = strchr(c, '\n');
+				if (nl)
+					*nl = '\0';
+				bad = cat(&b, &n, c) || (nl && cat(&b, &n, "\n  "));
+			}
+			bad = bad || !v;
+			free(v);
+		}
+	}
+	bad = bad || cat(&b, &n, "\n}\n");
+	if (bad) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int zc_gzip(const char *data, size_t len, char **out, size_t *outlen)
+{
+	z_stream z = {0};
+	/* 16 + 15: a gzip wrapper; zlib writes mtime 0 and no name, so equal data gives
+	 * equal bytes. */
+	if (deflateInit2(&z, 9, Z_DEFLATED, 16 + 15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	uLong cap = deflateBound(&z, (uLong)len);
+	unsigned char *buf = malloc(cap ? cap : 1);
+	if (!buf) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (unsigned char *)data;
+	z.avail_in = (uInt)len;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	int rc = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return -1;
+	}
+	*out = (char *)buf;
+	return 0;
+}
+
+json_t *zc_json_load_gz(const char *path, char *err, size_t errlen)
+{
+	gzFile g = gzopen(path, "rb");
+	if (!g) {
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int got;
+	do {
+		if (n + 65536 > cap) {
+			char *g2 = realloc(buf, cap = cap * 2 + 65536);
+			if (!g2) {
+				free(buf);
+				gzclose(g);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return NULL;
+			}
+			buf = g2;
+		}
+		got = gzread(g, buf + n, 65536);
+		if (got > 0)
+			n += (size_t)got;
+	} while (got > 0);
+	int zerr = 0;
+	const char *zmsg = got < 0 ? gzerror(g, &zerr) : NULL;
+	if (got < 0) {
+		snprintf(err, errlen, "%s: %s", path, zmsg ? zmsg : "unreadable gzip data");
+		free(buf);
+		gzclose(g);
+		return NULL;
+	}
+	gzclose(g);
+	json_error_t je;
+	json_t *doc = json_loadb(buf ? buf : "", n, 0, &je);
+	free(buf);
+	if (!doc)
+		snprintf(err, errlen, "%s: not readable JSON (%s, line %d)", path, je.text, je.line);
+	return doc;
+}
+
+/* Bytes into the opened file, or to the fallback (saved gets where; "" when the file
+ * itself took them). 0, or 1 with the reason in err. */
+static int write_or_fallback(struct zc_outfile *o, const char *path, const char *data, size_t len, char *saved,
+			     size_t savedlen, char *err, size_t errlen)
+{
+	saved[0] = '\0';
+	if (o && o->fd >= 0 && zc_out_commit(o, data, len, err, errlen) == 0)
+		return 0;
+	if (o && o->fd >= 0)
+		zc_out_abort(o);
+	if (zc_out_fallback(path, data, len, saved, savedlen) == 0)
+		return 0;
+	return 1;
+}
+
+int zc_out_write_pair(struct zc_outfile *o, const char *path, json_t *doc, const json_t *samples,
+		      const char *samples_key, const char *who)
+{
+	char err[512] = "", saved[4096], dsaved[4096], spath[4096];
+	char *stext = json_dumps(samples, JSON_COMPACT | JSON_REAL_PRECISION(10)), *gz = NULL;
+	size_t gzlen = 0;
+	int rc = 0;
+	/* <run>.json's samples: <run>.samples.json.gz beside it. */
+	size_t plen = strlen(path);
+	int dotjson = plen > 5 && strcmp(path + plen - 5, ".json") == 0;
+	snprintf(spath, sizeof spath, "%.*s.samples.json.gz", (int)(dotjson ? plen - 5 : plen), path);
+	if (!stext || zc_gzip(stext, strlen(stext), &gz, &gzlen) != 0) {
+		free(stext);
+		fprintf(stderr, "%s: out of memory writing %s\n", who, spath);
+		zc_out_abort(o);
+		return 1;
+	}
+	free(stext);
+	struct zc_outfile so = {.fd = -1};
+	char serr[512];
+	if (zc_out_open(&so, spath, serr, sizeof serr) != 0)
+		snprintf(err, sizeof err, "%s", serr);
+	/* The samples first: a document never names samples that are not there. */
+	if (write_or_fallback(&so, spath, gz, gzlen, saved, sizeof saved, err, sizeof err) != 0) {
+		fprintf(stderr, "%s: %s; and no fallback location was writable (%s)\n", who, err, saved);
+		free(gz);
+		zc_out_abort(o);
+		return 1;
+	}
+	const char *sname = strrchr(saved[0] ? saved : spath, '/');
+	sname = sname ? sname + 1 : (saved[0] ? saved : spath);
+	json_object_set_new(doc, samples_key, json_string(sname));
+	char *text = zc_json_dump_lines(doc);
+	if (!text) {
+		fprintf(stderr, "%s: out of memory writing %s\n", who, path);
+		free(gz);
+		zc_out_abort(o);
+		return 1;
+	}
+	if (saved[0]) { /* the samples fell back: the document goes with them */
+		zc_out_abort(o);
+		fprintf(stderr, "%s: %s; the samples were saved to %s instead\n", who, err, saved);
+		rc = 1;
+	} else if (zc_out_commit(o, text, strlen(text), err, sizeof err) == 0) {
+		fprintf(stderr, "%s: wrote %s and %s\n", who, path, spath);
+		free(gz);
+		free(text);
+		return 0;
+	} else {
+		/* The document failed where it was asked: both go to the fallback together,
+		 * the samples again (the ones in place stay: nothing written is removed). */
+		rc = 1;
+		if (zc_out_fallback(spath, gz, gzlen, saved, sizeof saved) != 0) {
+			fprintf(stderr, "%s: %s; and no fallback location was writable (%s)\n", who, err, saved);
+			free(gz);
+			free(text);
+			return 1;
+		}
+		sname = strrchr(saved, '/');
+		json_object_set_new(doc, samples_key, json_string(sname ? sname + 1 : saved));
+		free(text);
+		text = zc_json_dump_lines(doc);
+		fprintf(stderr, "%s: %s; the samples were saved to %s instead\n", who, err, saved);
+	}
+	if (text && zc_out_fallback(path, text, strlen(text), dsaved, sizeof dsaved) == 0)
+		fprintf(stderr, "%s: the result was saved to %s instead\n", who, dsaved);
+	else
+		fprintf(stderr, "%s: and no fallback location was writable for the result (%s)\n", who, dsaved);
+	free(gz);
+	free(text);
+	return rc;
 }
 
 int zc_out_write_json(struct zc_outfile *o, const char *path, json_t *doc, const char *who)

@@ -47,7 +47,10 @@ static size_t inv_of_round(const struct zc_pair_result *r, size_t k)
 	return i;
 }
 
-/* One entry per timed sample (round); counts are not here: timed samples count nothing. */
+/* One entry per timed sample (round); counts are not here: timed samples count nothing.
+ * What follows from the other fields (bytes/s, CPU per byte, busy share, peer-bound; a
+ * round's ratio) is left out: the analysis derives it again from these, and a run's
+ * samples file stays small. */
 static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, int s,
 				  size_t family, size_t instance)
 {
@@ -64,8 +67,6 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "real_time", zc_json_number(sr->real_ns[k]));
 		json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_ns[k]));
 		json_object_set_new(e, "time_unit", json_string("ns"));
-		json_object_set_new(e, "bytes_per_second", zc_json_number(sr->sample_bytes_per_second[k]));
-		json_object_set_new(e, "cpu_ns_per_byte", zc_json_number(sr->sample_cpu_ns_per_byte[k]));
 		json_object_set_new(e, "position", json_string((r->first ? r->first[k] : k % 2) == (size_t)s ? "first" : "second"));
 		json_object_set_new(e, "steal_ns", zc_json_number(sr->steal_ns[k]));
 		json_object_set_new(e, "run_delay_ns", zc_json_number(sr->run_delay_ns[k]));
@@ -77,8 +78,6 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 		json_object_set_new(e, "peers_cpu_ns", zc_json_number(sr->peers_ns[k]));
 		json_object_set_new(e, "proc_stat_busy_ns", zc_json_number(sr->stat_busy_ns[k]));
 		json_object_set_new(e, "context_switches", zc_json_number(sr->csw[k]));
-		json_object_set_new(e, "busy_fraction", zc_json_number(sr->sample_busy[k]));
-		json_object_set_new(e, "peer_bound", json_boolean(sr->sample_peer_bound[k]));
 		json_object_set_new(e, "invocation", json_integer(r->ninv ? r->inv_id[inv] : 0));
 		json_array_append_new(arr, e);
 	}
@@ -342,7 +341,6 @@ static json_t *pair_entry(const struct zc_pair_result *r)
 		json_object_set_new(d, "detected", json_boolean(r->drift.detected));
 		json_object_set_new(d, "changes_verdict", json_boolean(r->drift.changes_verdict));
 		json_object_set_new(o, "drift", d);
-		json_object_set_new(o, "round_ratios", array_json(r->ratio, r->rounds));
 		json_object_set_new(o, "block_ratios", array_json(r->block_ratio, r->blocks));
 		json_t *sides = json_object();
 		json_object_set_new(sides, "baseline", side_json(r, ZC_BASELINE));

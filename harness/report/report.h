@@ -21,6 +21,11 @@ void zc_print_table_header(FILE *f);
 /* Writes Go benchmark text format lines for one result (benchstat reads them). */
 void zc_print_benchstat(FILE *f, const struct zc_pair_result *r);
 
+/* ---- export.c ---- */
+/* A result document (whole or not) in Bencher Metric Format: per pair/param "ratio" and
+ * "cpu-ratio", per side "latency" and "cpu-time" (ns), each with its interval's bounds. */
+struct json_t *zc_export_bmf(const struct json_t *doc);
+
 /* ---- costs_table.c ---- */
 void zc_costs_print(FILE *f, const struct zc_costs *pf);
 

@@ -240,6 +240,33 @@ json_t *zc_result_read(const char *path, const char *who)
 		json_decref(doc);
 		return NULL;
 	}
+	const json_t *sf = json_object_get(doc, ZC_SAMPLES_KEY);
+	if (!sf)
+		return doc; /* one document (results before json_schema_version 6) */
+	const char *name = json_string_value(sf);
+	char spath[4096], err[512];
+	const char *slash = strrchr(path, '/');
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		fprintf(stderr, "zcbench: %s %s: %s is not a file name in the result's folder\n", who, path,
+			ZC_SAMPLES_KEY);
+		json_decref(doc);
+		return NULL;
+	}
+	snprintf(spath, sizeof spath, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name);
+	json_t *samples = zc_json_load_gz(spath, err, sizeof err);
+	if (!samples) {
+		fprintf(stderr, "zcbench: %s %s: its samples file cannot be read: %s\n", who, path, err);
+		json_decref(doc);
+		return NULL;
+	}
+	int rc = zc_result_join(doc, samples, err, sizeof err);
+	json_decref(samples);
+	if (rc != 0) {
+		fprintf(stderr, "zcbench: %s %s: %s: %s\n", who, path, spath, err);
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_del(doc, ZC_SAMPLES_KEY);
 	return doc;
 }
 

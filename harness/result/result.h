@@ -294,9 +294,21 @@ struct json_t;
  * pair's samples, ready for zc_analyse_run. run->alpha and run->equivalence keep their
  * values unless the document has its own. 0, or -1 with a message. */
 int zc_run_load(const struct json_t *doc, struct zc_run *run, char *err, size_t errlen);
-/* A result file read for a mode (who: "--compare", ...): the document, or NULL after one
- * line on stderr naming the file (not JSON, or no context and pairs). */
+/* A result file read for a mode (who: "--compare", ...): the whole document, its samples
+ * file (ZC_SAMPLES_KEY) joined back in; or NULL after one line on stderr naming the file
+ * (not JSON, no context and pairs, samples file missing or not its own). */
 struct json_t *zc_result_read(const char *path, const char *who);
+
+/* ---- samples_file.c: a result as a document and its samples ---- */
+/* The document's key naming its samples file (a name in the document's folder). */
+#define ZC_SAMPLES_KEY "samples_file"
+/* Moves the samples out of a whole result document: every benchmarks[] entry but the
+ * median aggregates and the sides that did not run, and each pair's round_ratios. Returns
+ * the samples document (NULL: doc is not a result); doc keeps the rest. */
+struct json_t *zc_result_split(struct json_t *doc);
+/* Puts samples (from zc_result_split) back into doc: the document as it was before the
+ * split. 0, or -1 with the reason (doc left as it was). */
+int zc_result_join(struct json_t *doc, const struct json_t *samples, char *err, size_t errlen);
 /* Frees a run's pair results. */
 void zc_run_free(struct zc_run *run);
 

@@ -34,3 +34,25 @@ def fmt_bps: if . == null then "-" else "\(. / 1e7 | round / 100) GB/s" end;
 def fmt_num: if . == null then "n/a" elif . == (. | floor) then "\(.)" else "\(. * 100 | round / 100)" end;
 def fmt_ratio: if . == null then "-" elif . >= 100 then "\(. | round)" elif . >= 10 then "\(. * 10 | round / 10)"
   else "\(. * 1000 | round / 1000)" end;'
+
+# run_docs DIR: every run's document under DIR, one path a line, sorted: a run is a folder
+# <run>/ holding <run>.json (and its samples); experiments/ folders included.
+run_docs() {
+  find "$1" -type f -name '*.json' ! -name '*.samples.json*' -print 2>/dev/null | LC_ALL=C sort |
+    while IFS= read -r f; do
+      [[ $(basename "$f" .json) == "$(basename "$(dirname "$f")")" ]] && echo "$f"
+    done
+  return 0
+}
+
+# zcbench_bin: the binary the calling make built ($BUILD, as make exports it), else build/.
+zcbench_bin() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  echo "${ZCBENCH:-$root/${BUILD:-build}/zcbench}"
+}
+
+# JQ helpers for sizes: (bytes | fmt_bytes) -> "4 KiB", "1.5 MiB".
+JQ_BYTES='def fmt_bytes: if . == null then "?" elif . >= 1073741824 then "\(. / 1073741824 * 10 | round / 10) GiB"
+  elif . >= 1048576 then "\(. / 1048576 * 10 | round / 10) MiB" elif . >= 1024 then "\(. / 1024 | round) KiB"
+  else "\(. | round) B" end;'
