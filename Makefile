@@ -3,6 +3,7 @@
 #   make bench      run the whole suite, write results/<machine>/<UTC time>-<commit>.json
 #   make replicate  the suite twice, and how well run 2 lands in run 1's intervals
 #   make test       unit tests (cmocka), end-to-end tests (bats), sanitizer build
+#   make fleet INVENTORY=FILE   make bench on every host of an Ansible inventory
 #   make deps       install the Debian packages (as root)
 # bench, test, crosscheck and report check the packages first (installing them as root),
 # then build in a sub-make: pkg-config must run after the packages are there, not when
@@ -38,7 +39,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: replicate profiles tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
+.PHONY: fleet replicate profiles tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -86,6 +87,13 @@ testdata: built
 MACHINE ?=
 bench: built
 	@scripts/run-bench $(BUILD)/zcbench "$(MACHINE)" $(GIT_COMMIT) $(GIT_DIRTY) $(BENCH_DEFAULTS) $(BENCH_ARGS)
+
+# make bench of this commit on every host of an Ansible inventory, each run fetched into
+# results/<machine>/ and the atlas regenerated (scripts/fleet; FLEET_PARALLEL=N hosts at once).
+INVENTORY ?=
+fleet: check-deps
+	@test -n "$(INVENTORY)" || { echo "make fleet: name the hosts: make fleet INVENTORY=FILE" >&2; exit 2; }
+	@FLEET_BENCH_ARGS="$(BENCH_ARGS)" scripts/fleet "$(INVENTORY)"
 
 # The suite twice in a row and the replicate report: how many of run 2's ratios land in run
 # 1's intervals and in the prediction intervals, and every verdict that differs.

@@ -58,6 +58,8 @@ struct zc_interval {
 
 /* Number or null: JSON has no NaN/Infinity. */
 struct json_t *zc_json_number(double v);
+/* Number (rounded to that many significant digits) or null. */
+struct json_t *zc_json_number_digits(double v, int digits);
 /* {"median", "ci_low", "ci_high"}. */
 struct json_t *zc_interval_json(struct zc_interval v);
 

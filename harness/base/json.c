@@ -23,6 +23,15 @@ json_t *zc_json_number(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+json_t *zc_json_number_digits(double v, int digits)
+{
+	char buf[40];
+	if (!isfinite(v))
+		return json_null();
+	snprintf(buf, sizeof buf, "%.*g", digits, v);
+	return json_real(strtod(buf, NULL));
+}
+
 json_t *zc_interval_json(struct zc_interval v)
 {
 	if (!isfinite(v.value))

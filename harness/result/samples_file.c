@@ -1,8 +1,8 @@
 /*
  * samples_file.c - a result as two files: the document a reviewer reads (context, pairs,
  * one median aggregate per side) and its samples (every timed sample, the other
- * aggregates, each side's counted samples, each pair's round and block ratios), gzipped
- * beside it. The split is lossless and
+ * aggregates, each side's counted samples and raw CPU totals, each pair's round and block
+ * ratios), gzipped beside it. The split is lossless and
  * generic: whatever fields a result's entries carry, old results included, come back.
  *
  * The samples are stored as columns: consecutive benchmarks[] entries with one name and
@@ -22,6 +22,9 @@
 /* A pair's fields that are samples (or ratios of them), moved with the samples; and each
  * side's counted samples (sides.*.counted). */
 static const char *const pair_fields[] = {"round_ratios", "block_ratios"};
+/* A side's raw totals (sides.*.system): what the loader sums again, not what a reader reads. */
+static const char *const system_totals[] = {"window_ns", "system_cpu_ns_total", "proc_stat_busy_ns_total",
+					    "proc_stat_ns_total", "proc_stat_busy_ns_per_cpu"};
 
 /* Whether a benchmarks[] entry stays in the document: a median aggregate, or a side that
  * did not run (its error or skip message). */
@@ -129,11 +132,25 @@ json_t *zc_result_split(json_t *doc)
 		json_t *sv;
 		json_object_foreach(sides, side, sv)
 		{
-			json_t *c = json_object_get(sv, "counted");
+			json_t *m = json_object(), *c = json_object_get(sv, "counted");
 			if (c) {
-				json_object_set_new(ms, side, json_pack("{sO}", "counted", c));
+				json_object_set(m, "counted", c);
 				json_object_del(sv, "counted");
 			}
+			json_t *sys = json_object_get(sv, "system"), *mt = json_object();
+			for (size_t f = 0; json_is_object(sys) && f < sizeof system_totals / sizeof system_totals[0]; f++) {
+				json_t *v = json_object_get(sys, system_totals[f]);
+				if (v) {
+					json_object_set(mt, system_totals[f], v);
+					json_object_del(sys, system_totals[f]);
+				}
+			}
+			if (json_object_size(mt))
+				json_object_set(m, "system", mt);
+			json_decref(mt);
+			if (json_object_size(m))
+				json_object_set(ms, side, m);
+			json_decref(m);
 		}
 		if (json_object_size(ms))
 			json_object_set(moved, "sides", ms);
@@ -241,8 +258,16 @@ int zc_result_join(json_t *doc, const json_t *samples, char *err, size_t errlen)
 			json_object_foreach(v, side, sv)
 			{
 				json_t *dst = json_object_get(json_object_get(pe, "sides"), side);
-				if (dst)
-					json_object_update(dst, sv);
+				const char *k2;
+				json_t *v2;
+				json_object_foreach(sv, k2, v2)
+				{
+					json_t *d2 = json_object_get(dst, k2);
+					if (json_is_object(d2) && json_is_object(v2))
+						json_object_update(d2, v2); /* system: its totals back */
+					else if (dst)
+						json_object_set(dst, k2, v2);
+				}
 			}
 		}
 	}

@@ -52,7 +52,7 @@ setup_file() {
 @test "each side is calibrated on its own, and the counters' cost is a measured figure" {
   jq -e '[.pairs[] | select(.name=="copy_vs_slice")]
          | all(.sides.zerocopy.iterations > 10 * .sides.baseline.iterations)' "$RUN1"
-  jq -e '.pairs | all(.sides.baseline.counted.samples >= 2 and (.sides.baseline.counted_over_uncounted > 0))' "$RUN1"
+  whole "$RUN1" | jq -e '.pairs | all(.sides.baseline.counted.samples >= 2 and (.sides.baseline.counted_over_uncounted > 0))' 
 }
 
 @test "copy_vs_slice makes no syscalls in its loop but a fresh mapping's two (measured, when the counter is open)" {
@@ -60,18 +60,18 @@ setup_file() {
     skip "raw_syscalls tracepoint unavailable here: $(jq -r '.context.counters["raw_syscalls:sys_enter"]' "$RUN1")"
   fi
   # A sanitizer build's malloc (fresh param) is ASan's, which does mmap/munmap: only glibc's is syscall-free.
-  jq -e '(.context.cflags | test("fsanitize")) as $san
+  whole "$RUN1" | jq -e '(.context.cflags | test("fsanitize")) as $san
          | [.pairs[] | select(($san and .param == "64KiB_fresh") | not) | select(.param | test("_mmap$") | not)
-            | .sides[].counted.syscalls_per_iter[]] | all(. == 0)' "$RUN1"
+            | .sides[].counted.syscalls_per_iter[]] | all(. == 0)' 
   # The fresh mapping: mmap and munmap, every iteration.
-  jq -e '[.pairs[] | select(.param | test("_mmap$")) | .sides.baseline.counted.syscalls_per_iter[]]
-         | length > 0 and all(. == 2)' "$RUN1"
+  whole "$RUN1" | jq -e '[.pairs[] | select(.param | test("_mmap$")) | .sides.baseline.counted.syscalls_per_iter[]]
+         | length > 0 and all(. == 2)' 
 }
 
 @test "the context carries the machine fingerprint" {
   jq -e '.context | .kernel_release and .cpu_model and (.cpu_flags|has("fsrm")) and .thp_enabled
          and (.mitigations|type=="object") and .compiler and .git_commit and (.pinned_cpu>=0)
-         and (.warnings|type=="array") and .json_schema_version==5' "$RUN1"
+         and (.warnings|type=="array") and .json_schema_version==6' "$RUN1"
   # What shaped the run is recorded with it.
   jq -e '.context | (.command_line | test("--quick")) and .rounds == 4 and (.invocations | length) == 3 and .alpha == 0.05
          and .equivalence == 0.05 and (.machine | test("^[A-Za-z0-9._-]+$"))' "$RUN1"
@@ -88,10 +88,15 @@ setup_file() {
   [[ $output == *"--machine"* ]]
 }
 
-@test "Google Benchmark's compare.py reads two result files" {
+@test "Google Benchmark's compare.py reads two result files, and their samples once exported" {
+  # As written: one median aggregate per side.
   run -0 /usr/bin/python3 /usr/share/benchmark/compare.py benchmarks "$RUN1" "$RUN2"
-  [[ $output == *"copy_vs_slice/baseline/64KiB_reused"* ]]
-  [[ $output == *"_pvalue"* ]]
+  [[ $output == *"copy_vs_slice/baseline/64KiB_reused_median"* ]]
+  # Exported whole: every timed sample, which its U test needs.
+  whole "$RUN1" >"$BATS_TEST_TMPDIR/w1.json"
+  whole "$RUN2" >"$BATS_TEST_TMPDIR/w2.json"
+  run -0 /usr/bin/python3 /usr/share/benchmark/compare.py benchmarks "$BATS_TEST_TMPDIR/w1.json" "$BATS_TEST_TMPDIR/w2.json"
+  [[ $output == *"copy_vs_slice/baseline/64KiB_reused_pvalue"* ]]
 }
 
 @test "--format benchstat prints Go benchmark lines" {

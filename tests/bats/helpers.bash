@@ -5,13 +5,20 @@ SCHEMA=$ROOT/tests/schema/result.schema.json
 
 # Validates a result file against the repo's JSON Schema (Debian's python3-jsonschema).
 validate_result() {
-  /usr/bin/python3 - "$SCHEMA" "$1" <<'PY'
+  whole "$1" >"$BATS_TEST_TMPDIR/whole.json"
+  /usr/bin/python3 - "$SCHEMA" "$BATS_TEST_TMPDIR/whole.json" <<'PY'
 import json, sys
 import jsonschema
 schema = json.load(open(sys.argv[1]))
 doc = json.load(open(sys.argv[2]))
 jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
 PY
+}
+
+# A result's whole document on stdout, its samples file joined back in (what the schema
+# describes and compare.py's U test reads).
+whole() {
+  "$ZCBENCH" export --format gbench "$1"
 }
 
 # A small quick run of one pair, shared by a file's tests.
