@@ -154,14 +154,17 @@ setup_file() {
   [ "$(cat "$f")" = '{"keep":1}' ]
 }
 
-@test "run-bench twice leaves two result files in the machine's folder" {
+@test "run-bench twice leaves two run folders in the machine's folder" {
   export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
   "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
   sleep 1
   "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
   run -0 find "$ZCBENCH_RESULTS/$("$ZCBENCH" --machine-name)" -name '*-abc123.json'
   [ "${#lines[@]}" -eq 2 ]
-  for f in "${lines[@]}"; do validate_result "$f"; done
+  for f in "${lines[@]}"; do
+    validate_result "$f"
+    [ "$(basename "$(dirname "$f")")" = "$(basename "$f" .json)" ] # <machine>/<run>/<run>.json
+  done
   # MACHINE= names the folder, and the result says so.
   "$ROOT/scripts/run-bench" "$ZCBENCH" other-box abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
   f=$(find "$ZCBENCH_RESULTS/other-box" -name '*.json')

@@ -89,7 +89,7 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
 }
 
 @test "report and index work on paths with spaces and write nothing half-done" {
-  d="$BATS_TEST_TMPDIR/my results/host one"
+  d="$BATS_TEST_TMPDIR/my results/host one/run a"
   mkdir -p "$d"
   cp $FIX/run_a.json "$d/run a.json"
   run -0 scripts/report "$d/run a.json"
@@ -98,11 +98,13 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
   cmp "$d/run a-summary.txt" <(scripts/summary "$d/run a.json")
   grep -q 'run%20a-ratios.svg' "$d/run a.md"
   # report indexed the tree the run belongs to, not the repository's results/
-  grep -q 'host one/run a.md' "$BATS_TEST_TMPDIR/my results/README.md"
+  grep -q 'host one/run a/run a.md' "$BATS_TEST_TMPDIR/my results/README.md"
+  grep -q '(run a/run a.md)' "$BATS_TEST_TMPDIR/my results/host one/README.md"
   rm "$BATS_TEST_TMPDIR/my results/README.md"
   run -0 scripts/index "$BATS_TEST_TMPDIR/my results"
-  grep -q 'host one/run a.md' "$BATS_TEST_TMPDIR/my results/README.md"
+  grep -q 'host one/run a/run a.md' "$BATS_TEST_TMPDIR/my results/README.md"
   [ -z "$(find "$BATS_TEST_TMPDIR/my results" -name '.*')" ]
+  [ -z "$(find "$BATS_TEST_TMPDIR/my results" -type f ! -perm -044)" ]
 }
 
 @test "bad inputs: one clear line naming the file, non-zero exit, no output file" {

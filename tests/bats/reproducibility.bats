@@ -164,9 +164,9 @@ interrupt_run() { # interrupt_run SIGNALS...: start a long run, signal it, check
   export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
   run -0 "$ROOT/scripts/replicate" "$ZCBENCH" repl-box 0000000 0 --quick --filter "^copy_vs_slice/64KiB_reused|^$(controls 1)\$"
   report=$(ls "$ZCBENCH_RESULTS"/repl-box/*-replicate.md)
-  [ "$(ls "$ZCBENCH_RESULTS"/repl-box/*.json | wc -l)" = 2 ]
+  [ "$(ls "$ZCBENCH_RESULTS"/repl-box/*/*.json | wc -l)" = 2 ]
   [ "$(stat -c %a "$report")" = 644 ]
-  set -- "$ZCBENCH_RESULTS"/repl-box/*.json
+  set -- "$ZCBENCH_RESULTS"/repl-box/*/*.json
   run -0 "$ZCBENCH" --compare "$1" "$2"
   cmp=$output
   # Figures in the report are zcbench's: the counts and the pairs' lines.
