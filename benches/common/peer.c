@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -102,12 +105,44 @@ static void child_read(int fd, enum peer_fd_kind kind, enum peer_mode mode,
 		close(devnull);
 }
 
-static void child_feed(int fd, const unsigned char *buf, size_t len, struct peer_shared *sh, int efd)
+/* Empties a MSG_ZEROCOPY socket's error queue of completions; waits for one first when
+ * wait (the kernel refused more sends until some are reaped). */
+static void reap_completions(int fd, int wait)
+{
+	if (wait) {
+		struct pollfd pfd = {.fd = fd, .events = 0};
+		poll(&pfd, 1, 100); /* POLLERR is always reported */
+	}
+	for (;;) {
+		char control[128];
+		struct msghdr msg = {.msg_control = control, .msg_controllen = sizeof control};
+		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+	}
+}
+
+static void child_feed(int fd, const unsigned char *buf, size_t len, struct peer_shared *sh, int efd, int zerocopy)
 {
 	double t0 = now_s();
 	size_t pos = 0; /* the stream is buf, buf, buf, ... even across short writes */
+	int one = 1;
+	if (zerocopy && setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) != 0)
+		zerocopy = 0; /* refused: a plain feeder (the receiver reports what it mapped) */
 	while (atomic_load(&sh->count) < PEER_MAX_BYTES && now_s() - t0 < PEER_MAX_SECONDS) {
-		ssize_t n = write(fd, buf + pos, len - pos);
+		ssize_t n;
+		if (zerocopy) {
+			/* After a short send, the rest of that page alone: every later send
+			 * starts on a page of buf, so its pages arrive whole. */
+			size_t want = pos % 4096 ? 4096 - pos % 4096 : len - pos;
+			n = send(fd, buf + pos, want < len - pos ? want : len - pos, MSG_ZEROCOPY);
+			if (n < 0 && errno == ENOBUFS) {
+				reap_completions(fd, 1);
+				continue;
+			}
+			reap_completions(fd, 0);
+		} else {
+			n = write(fd, buf + pos, len - pos);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -177,8 +212,8 @@ int peer_start(struct peer *p, int fd, enum peer_fd_kind kind, enum peer_mode mo
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof set, &set);
-		if (mode == PEER_FEED)
-			child_feed(fd, buf, len, p->sh, p->efd);
+		if (mode == PEER_FEED || mode == PEER_FEED_ZEROCOPY)
+			child_feed(fd, buf, len, p->sh, p->efd, mode == PEER_FEED_ZEROCOPY);
 		else
 			child_read(fd, kind, mode, p->sh, p->efd);
 		_exit(p->sh->error ? 1 : 0);
@@ -351,6 +386,66 @@ int stream_connect(enum peer_fd_kind kind, int *a, int *b)
 	int one = 1;
 	setsockopt(*a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return ZC_OK;
+}
+
+static int netns_fd = -1, host_fd = -1;
+
+int stream_netns(void)
+{
+	if (netns_fd >= 0)
+		return ZC_OK;
+	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host < 0) {
+		zc_skipf("/proc/self/ns/net: %s (no network namespaces here)", strerror(errno));
+		return ZC_SKIP;
+	}
+	if (unshare(CLONE_NEWNET) != 0) {
+		int e = errno;
+		close(host);
+		zc_skipf("unshare(CLONE_NEWNET): %s (a network namespace of its own needs root)", strerror(e));
+		return ZC_SKIP;
+	}
+	int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	int ok = ns >= 0 && s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+	ifr.ifr_flags |= IFF_UP;
+	ok = ok && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+	ifr.ifr_mtu = PEER_NETNS_MTU;
+	ok = ok && ioctl(s, SIOCSIFMTU, &ifr) == 0;
+	int e = errno;
+	if (s >= 0)
+		close(s);
+	/* Back to the machine's namespace; the new one lives while its descriptor does. */
+	if (setns(host, CLONE_NEWNET) != 0 || !ok) {
+		zc_errorf("setting up lo in the network namespace: %s", strerror(ok ? errno : e));
+		if (ns >= 0)
+			close(ns);
+		close(host);
+		return ZC_ERROR;
+	}
+	netns_fd = ns;
+	host_fd = host;
+	return ZC_OK;
+}
+
+int stream_connect_netns(int *a, int *b)
+{
+	int rc = stream_netns();
+	if (rc != ZC_OK)
+		return rc;
+	if (setns(netns_fd, CLONE_NEWNET) != 0) {
+		zc_errorf("setns into zcbench's network namespace: %s", strerror(errno));
+		return ZC_ERROR;
+	}
+	rc = stream_connect(PEER_TCP, a, b);
+	if (setns(host_fd, CLONE_NEWNET) != 0) {
+		zc_errorf("setns back to the machine's network namespace: %s", strerror(errno));
+		return ZC_ERROR;
+	}
+	return rc;
 }
 
 void stream_record_buffers(int fd, const char *key)

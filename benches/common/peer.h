@@ -20,6 +20,8 @@ enum peer_mode {
 	PEER_DRAIN, /* read and discard, as cheaply as the descriptor allows */
 	PEER_HASH,  /* read into a buffer and XXH3 the whole stream (for verify) */
 	PEER_FEED,  /* write `buf` over and over until the reader closes (bounded) */
+	PEER_FEED_ZEROCOPY, /* the same with send(MSG_ZEROCOPY) (a TCP socket), each send
+			     * starting on a page of buf, completions reaped */
 };
 
 enum peer_fd_kind { PEER_TCP, PEER_UNIX, PEER_PIPE };
@@ -50,6 +52,18 @@ int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes);
 
 /* A connected stream: TCP over 127.0.0.1 or an AF_UNIX socketpair. */
 int stream_connect(enum peer_fd_kind kind, int *a, int *b);
+/*
+ * The network namespace zcbench makes for streams whose TCP segments carry whole pages,
+ * as the kernel's tcp_mmap selftest does: its own lo, up, with an MTU of 15 pages plus
+ * the IPv4, TCP and timestamp headers (an MSS of exactly 61440 bytes). The process enters
+ * it only while it makes a stream's sockets; the machine's own network is untouched.
+ * Made once per process: ZC_OK, or ZC_SKIP with the reason (not root, namespaces refused).
+ */
+#define PEER_NETNS_MTU (15 * 4096 + 20 + 20 + 12)
+int stream_netns(void);
+/* stream_connect(PEER_TCP, ...) with both sockets made inside that namespace. */
+int stream_connect_netns(int *a, int *b);
+
 /* One line on the socket buffer sizes as the kernel set them (autotuning left on). */
 void stream_record_buffers(int fd, const char *key);
 /* Pipes hold this many chunks: a pipe of exactly one chunk makes writer and reader run in
