@@ -119,6 +119,11 @@ int zc_sample_peer_bound(const struct zc_side_result *sr, size_t k);
 /* Evaluates both sides' models and the predicted ratio of one pair (after its summary). */
 void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r);
 
+/* ---- breakdown.c ---- */
+/* The pair's saving per cause from its sides' models (after zc_model_pair), and the rest:
+ * r->saving, r->nsaving (0 without complete models on both sides), r->saving_ci_*. */
+void zc_saving_breakdown(struct zc_pair_result *r);
+
 /* ---- compare.c ---- */
 /* zcbench --compare OLD NEW: per pair in both, NEW's ratio against OLD's interval and
  * against the prediction interval of a re-run (from both runs' standard errors), and how

@@ -221,6 +221,7 @@ static void analyse_pair(const struct zc_run *run, struct zc_pair_result *r)
 	r->position_flagged = isfinite(r->position_est.ci_low) && (r->position_est.ci_low > 1 + run->equivalence ||
 								    r->position_est.ci_high < 1 / (1 + run->equivalence));
 	zc_model_pair(run, r);
+	zc_saving_breakdown(r);
 }
 
 /* How often the controls (identical sides) were not "same", and their widest interval. */

@@ -57,6 +57,12 @@ extern const struct zc_prim_info zc_prim_info[ZC_NPRIMS];
 extern const size_t zc_costs_sizes[ZC_PROFILE_NSIZES];
 /* The primitive of a JSON key, or -1. */
 int zc_prim_from_key(const char *key);
+/* What a primitive's time is, for a saving's breakdown: a copy of the bytes, a syscall or
+ * a switch between tasks, a fault or a mapping, or the work on the data (hashing, a
+ * protocol's own work). */
+enum zc_cause { ZC_CAUSE_COPY, ZC_CAUSE_CALLS, ZC_CAUSE_MAPPING, ZC_CAUSE_WORK, ZC_NCAUSES };
+extern const char *const zc_cause_name[ZC_NCAUSES];
+enum zc_cause zc_prim_cause(enum zc_primitive prim);
 
 struct zc_costs {
 	int measured;

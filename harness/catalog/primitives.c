@@ -89,6 +89,38 @@ int zc_prim_from_key(const char *key)
 	return -1;
 }
 
+const char *const zc_cause_name[ZC_NCAUSES] = {"copy avoided", "syscalls and switches", "faults and mapping",
+						 "other modeled work"};
+
+enum zc_cause zc_prim_cause(enum zc_primitive prim)
+{
+	switch (prim) {
+	case ZC_PRIM_MEMCPY:
+	case ZC_PRIM_MEMCPY_UNALIGNED:
+	case ZC_PRIM_COPY_TO_USER:
+	case ZC_PRIM_COPY_TO_USER_READ4K:
+	case ZC_PRIM_COPY_TO_USER_READ4M:
+	case ZC_PRIM_COPY_FROM_USER:
+		return ZC_CAUSE_COPY;
+	case ZC_PRIM_SYSCALL:
+	case ZC_PRIM_PREAD_0:
+	case ZC_PRIM_PREAD_4KIB:
+	case ZC_PRIM_PIPE_WAKEUP:
+	case ZC_PRIM_CTX_SWITCH:
+	case ZC_PRIM_TCP_RTT:
+		return ZC_CAUSE_CALLS;
+	case ZC_PRIM_FAULT_ANON:
+	case ZC_PRIM_FAULT_FILE:
+	case ZC_PRIM_FAULT_AROUND_PAGE:
+	case ZC_PRIM_MMAP_MUNMAP:
+	case ZC_PRIM_POPULATE_PAGE:
+	case ZC_PRIM_TOUCH_PAGE:
+		return ZC_CAUSE_MAPPING;
+	default:
+		return ZC_CAUSE_WORK;
+	}
+}
+
 /* ---- use ---- */
 
 static void combine_one(struct zc_interval *a, const struct zc_interval *b, double *drift)

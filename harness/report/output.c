@@ -290,6 +290,22 @@ static json_t *pair_entry(const struct zc_pair_result *r)
 	json_object_set_new(o, "ratio_bound", ok && r->bound != ZC_BOUND_NO ? json_string(zc_bound_name[r->bound]) : json_null());
 	json_object_set_new(o, "ratio_display", ok ? json_string(r->ratio_display) : json_null());
 	json_object_set_new(o, "saving_ns_per_iter", ok ? zc_json_number(r->saving_ns) : json_null());
+	json_object_set_new(o, "saving_ci_low", ok ? zc_json_number(r->saving_ci_low) : json_null());
+	json_object_set_new(o, "saving_ci_high", ok ? zc_json_number(r->saving_ci_high) : json_null());
+	json_t *sb = json_array();
+	for (size_t i = 0; ok && i < r->nsaving; i++) {
+		const struct zc_saving_part *sp = &r->saving[i];
+		json_t *part = json_object();
+		json_object_set_new(part, "cause", json_string(sp->cause));
+		json_object_set_new(part, "ns_per_iter", zc_json_number(sp->ns));
+		json_object_set_new(part, "share", zc_json_number(sp->share));
+		if (isfinite(sp->ci_low)) {
+			json_object_set_new(part, "ci_low", zc_json_number(sp->ci_low));
+			json_object_set_new(part, "ci_high", zc_json_number(sp->ci_high));
+		}
+		json_array_append_new(sb, part);
+	}
+	json_object_set_new(o, "saving_breakdown", sb);
 	json_object_set_new(o, "p_value", ok ? zc_json_number(e->p) : json_null());
 	json_object_set_new(o, "p_adjusted", ok ? zc_json_number(r->p_adjusted) : json_null());
 	json_object_set_new(o, "serial_correlation", ok ? zc_json_number(e->rho) : json_null());

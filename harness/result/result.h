@@ -197,6 +197,16 @@ struct zc_pair_result {
 	double sys_check;       /* sum of system CPU / /proc/stat busy over the same windows */
 	/* The cost model (model.c): */
 	double predicted_ratio; /* predicted baseline / zerocopy time; NAN without a model */
+	/* What the saving is made of (breakdown.c): per cause (zc_cause, then the rest), the
+	 * baseline model's ns per iteration less the zero-copy model's; the rest is the
+	 * measured saving less them all. nsaving 0: no breakdown (a side's model incomplete). */
+	size_t nsaving;
+	struct zc_saving_part {
+		const char *cause;
+		double ns, share;        /* share of the measured saving */
+		double ci_low, ci_high;  /* the rest only: from the saving's interval; else NAN */
+	} saving[ZC_NCAUSES + 1];
+	double saving_ci_low, saving_ci_high; /* from the sides' time intervals */
 	double model_residual;  /* measured ratio / predicted - 1 */
 	int model_explained;    /* independent, and |model_residual| and the sides' within their tolerances */
 	int model_independent;  /* the check tests the models: not every timed side restates the profile */

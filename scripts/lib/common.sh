@@ -27,9 +27,10 @@ check_result() {
 
 # Nanoseconds per time_unit, for jq: ($unit | ns_per)
 JQ_DEFS='def ns_per: {"ns":1,"us":1e3,"ms":1e6,"s":1e9}[.] // 1;
-def fmt_time: if . == null then "-" elif . < 10 then "\(. * 1000 | round / 1000) ns"
-  elif . < 1e4 then "\(. * 10 | round / 10) ns" elif . < 1e7 then "\(. / 100 | round / 10) µs"
-  else "\(. / 1e5 | round / 10) ms" end;
+def fmt_time: if . == null then "-" else (if . < 0 then -. else . end) as $a
+  | if $a < 10 then "\(. * 1000 | round / 1000) ns"
+  elif $a < 1e4 then "\(. * 10 | round / 10) ns" elif $a < 1e7 then "\(. / 100 | round / 10) µs"
+  else "\(. / 1e5 | round / 10) ms" end end;
 def fmt_bps: if . == null then "-" else "\(. / 1e7 | round / 100) GB/s" end;
 def fmt_num: if . == null then "n/a" elif . == (. | floor) then "\(.)" else "\(. * 100 | round / 100)" end;
 def fmt_ratio: if . == null then "-" elif . >= 100 then "\(. | round)" elif . >= 10 then "\(. * 10 | round / 10)"

@@ -1,0 +1,71 @@
+/* user_pipe.c - see user_pipe.h. */
+#define _GNU_SOURCE
+#include "user_pipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/uio.h>
+
+int user_pipe_setup(struct user_pipe *s, const struct zc_param *p, uint64_t seed)
+{
+	s->chunk = p->bytes;
+	s->w = -1;
+	if (!(s->buf = zc_buffer_alloc(s->chunk, 0))) {
+		zc_errorf("cannot allocate %zu bytes", s->chunk);
+		return ZC_ERROR;
+	}
+	zc_fill_random(s->buf, s->chunk, seed);
+	return peer_drained_pipe(&s->peer, &s->w, s->chunk);
+}
+
+void user_pipe_teardown(struct user_pipe *s)
+{
+	peer_drained_pipe_end(&s->peer, &s->w);
+	zc_buffer_free(s->buf, 0);
+}
+
+int user_pipe_vmsplice(struct user_pipe *s, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		struct iovec iov = {s->buf, s->chunk};
+		while (iov.iov_len) {
+			ssize_t n = vmsplice(s->w, &iov, 1, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				peer_io_error(&s->peer, "vmsplice", n < 0 ? errno : EPIPE);
+				return ZC_ERROR;
+			}
+			iov.iov_base = (char *)iov.iov_base + n;
+			iov.iov_len -= (size_t)n;
+		}
+		s->peer.sent += s->chunk;
+	}
+	return peer_sync(&s->peer);
+}
+
+int user_pipe_verify(struct user_pipe *s, int (*const run[2])(void *, uint64_t))
+{
+	return peer_verify_sides(PEER_PIPE, &s->w, &s->peer, run, s, 1, zc_hash(s->buf, s->chunk), s->chunk);
+}
+
+void user_pipe_vmsplice_model(const struct zc_param *p, struct zc_model *m)
+{
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
+	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
+}
+
+void user_pipe_copy_model(const struct zc_param *p, struct zc_model *m)
+{
+	peer_model_stream(m, ZC_PRIM_SYSCALL);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
+	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
+	/* Copying into a pipe of 4 chunks a peer splices away is what the profile's
+	 * pipe_write timed. */
+	zc_model_restates_profile(m);
+}
+
+void user_pipe_one_call_invariants(const struct zc_param *p, struct zc_invariants *inv)
+{
+	zc_invariant_whole_chunk(p, inv, 1, 0);
+}
