@@ -114,6 +114,9 @@ struct zc_invariants {
 	double syscalls;         /* per iteration; NAN: not declared */
 	int syscalls_at_least;   /* syscalls is a lower bound (a partial transfer takes more) */
 	int faults;              /* per iteration: -1 not declared, 0 none, 1 at least one */
+	/* The least share of the side's bytes the kernel must report done without a copy
+	 * (zc_zerocopy_outcome: the result's zc_effective); NAN: not declared. */
+	double zerocopy_effective_min;
 };
 
 /* A chunk up to this many bytes passes a socket, pipe or file copy in one call: the

@@ -45,10 +45,11 @@ static void list_json(FILE *f)
 			json_object_set_new(jq, "sweep", json_boolean(q->flags & ZC_PARAM_SWEEP));
 			json_object_set_new(jq, "single", json_boolean(q->flags & ZC_PARAM_SINGLE));
 			for (int s = 0; s < ZC_NSIDES; s++) {
-				struct zc_invariants v = {.syscalls = NAN, .syscalls_at_least = 0, .faults = -1};
+				struct zc_invariants v = {.syscalls = NAN, .syscalls_at_least = 0, .faults = -1,
+							  .zerocopy_effective_min = NAN};
 				if (p->side[s].invariants)
 					p->side[s].invariants(q, &v);
-				if (!isfinite(v.syscalls) && v.faults < 0)
+				if (!isfinite(v.syscalls) && v.faults < 0 && !isfinite(v.zerocopy_effective_min))
 					continue;
 				json_t *jv = json_object();
 				if (isfinite(v.syscalls)) {
@@ -57,6 +58,8 @@ static void list_json(FILE *f)
 				}
 				if (v.faults >= 0)
 					json_object_set_new(jv, "page_faults", json_string(v.faults ? "some" : "none"));
+				if (isfinite(v.zerocopy_effective_min))
+					json_object_set_new(jv, "zerocopy_effective_min", json_real(v.zerocopy_effective_min));
 				json_object_set_new(inv, s == ZC_BASELINE ? "baseline" : "zerocopy", jv);
 			}
 			json_object_set_new(jq, "invariants", inv);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Every invariant a pair declares (zcbench list --format json: syscalls per iteration,
-# page faults) holds on the counters. No pair is named here: a new pair's invariants are
+# page faults, the share of bytes the kernel did without a copy) holds on the counters. No pair is named here: a new pair's invariants are
 # checked by adding its file. Per pair and distinct declaration, the param nearest 64 KiB
 # runs (one fresh process, samples long enough that a peer's once-per-sample sync is noise).
 bats_require_minimum_version 1.5.0
@@ -72,6 +72,20 @@ measured() { # measured PAIR PARAM SIDE COUNTER
     n=$((n + 1))
   done < <(jq -r '.[] | select(.page_faults != null) | [.pair, .param, .side, .page_faults] | @tsv' "$CHECKS")
   ((n > 0))
+}
+
+@test "zero-copy really happened: the kernel's share of bytes done without a copy is at least the declared one" {
+  [ "$(jq '[.[] | select(.zerocopy_effective_min != null)] | length' "$CHECKS")" -gt 0 ] || skip "no pair here declares it"
+  n=0
+  while IFS=$'\t' read -r pair param side want; do
+    got=$(jq -r --arg p "$pair" --arg q "$param" --arg s "$side" \
+      '.pairs[] | select(.name == $p and .param == $q and .status == "ok") | .sides[$s].zc_effective' "$RUN")
+    [[ -z $got ]] && continue # skipped here (not root: no namespace of its own, ...)
+    jq -en --argjson g "$got" --argjson w "$want" '$g >= $w' >/dev/null ||
+      { echo "$pair/$side/$param: zero-copy effective $got, declared at least $want"; false; }
+    n=$((n + 1))
+  done < <(jq -r '.[] | select(.zerocopy_effective_min != null) | [.pair, .param, .side, .zerocopy_effective_min] | @tsv' "$CHECKS")
+  ((n > 0)) || skip "every pair that declares it was skipped here"
 }
 
 @test "every side's declared copies in a result are the ones the pair lists" {
