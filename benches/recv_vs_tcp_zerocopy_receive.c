@@ -27,8 +27,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/tcp.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -56,20 +58,21 @@ struct state {
 
 static int open_stream(struct state *s)
 {
-	int far, rc = s->netns ? stream_connect_netns(&far, &s->sock) : stream_connect(PEER_TCP, &far, &s->sock);
+	int far, mss = 0, rc = s->netns ? stream_connect_netns(&far, &s->sock) : stream_connect(PEER_TCP, &far, &s->sock);
 	if (rc != ZC_OK)
 		return rc;
+	socklen_t ml = sizeof mss;
+	getsockopt(far, IPPROTO_TCP, TCP_MAXSEG, &mss, &ml); /* the feeder's segments */
 	if (peer_start(&s->feeder, far, PEER_TCP, s->netns ? PEER_FEED_ZEROCOPY : PEER_FEED, s->data, STREAM_BYTES) != ZC_OK)
 		return ZC_ERROR;
 	if (s->netns) {
 		/* poll() wakes the receiver for a batch, not for every segment. */
-		int lowat = (int)(s->chunk < RCVLOWAT_MAX ? s->chunk : RCVLOWAT_MAX), mss = 0;
-		socklen_t ml = sizeof mss;
+		int lowat = (int)(s->chunk < RCVLOWAT_MAX ? s->chunk : RCVLOWAT_MAX);
 		setsockopt(s->sock, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
-		getsockopt(s->sock, IPPROTO_TCP, TCP_MAXSEG, &mss, &ml);
-		zc_note("netns", "zcbench's own network namespace: lo up with MTU %d, MSS %d (%s whole pages), "
-			"SO_RCVLOWAT %d, the feeder sending with MSG_ZEROCOPY from page boundaries",
-			PEER_NETNS_MTU, mss, mss % (int)PAGE ? "not" : "in", lowat);
+		zc_note("netns", "zcbench's own network namespace: lo up with MTU %d; TCP_MAXSEG %d, the feeder's "
+			"MSS %d (%s whole pages); SO_RCVLOWAT %d; the feeder sending with MSG_ZEROCOPY from page "
+			"boundaries",
+			PEER_NETNS_MTU, PEER_NETNS_MSS, mss, mss % (int)PAGE ? "not" : "in", lowat);
 	}
 	s->map = mmap(NULL, s->chunk, PROT_READ, MAP_SHARED, s->sock, 0);
 	if (s->map == MAP_FAILED) {
@@ -168,8 +171,8 @@ static int zerocopy_run(void *st, uint64_t iters)
 			zc.address = (uint64_t)(uintptr_t)s->map;
 			zc.length = (uint32_t)(left / PAGE * PAGE);
 			socklen_t len = sizeof zc;
-			size_t mapped = 0, skip = 0;
-			if (zc.length) {
+			size_t mapped = 0, skip = 0, asked = zc.length; /* the call overwrites zc.length */
+			if (asked) {
 				if (getsockopt(s->sock, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &len) != 0) {
 					peer_io_error(&s->feeder, "getsockopt(TCP_ZEROCOPY_RECEIVE)", errno);
 					return ZC_ERROR;
@@ -182,8 +185,16 @@ static int zerocopy_run(void *st, uint64_t iters)
 			}
 			left -= mapped;
 			mapped_pages += mapped / PAGE;
-			if (zc.length && mapped == 0 && skip == 0) {
-				/* Nothing has arrived yet: wait for it rather than copy it. */
+			/* Less than a page has arrived: the kernel says to skip (copy) it all, and a
+			 * copy of part of a page would leave every later page unaligned. Unless that
+			 * is the last of the chunk, wait for more instead. */
+			int inq = 0;
+			if (asked && mapped == 0 && skip > 0 && skip < PAGE &&
+			    ioctl(s->sock, SIOCINQ, &inq) == 0 && (size_t)inq == skip)
+				skip = 0;
+			if (asked && mapped == 0 && skip == 0) {
+				/* Nothing (or less than a page) has arrived yet: wait for it rather than
+				 * copy it. */
 				struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
 				int r = poll(&pfd, 1, WAIT_MS);
 				if (r < 0 && errno == EINTR)

@@ -337,6 +337,10 @@ int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes)
 	return rc;
 }
 
+/* A TCP stream over 127.0.0.1 of the current network namespace; mss > 0: both ends'
+ * TCP_MAXSEG, set before the handshake. */
+static int tcp_connect(int mss, int *a, int *b);
+
 int stream_connect(enum peer_fd_kind kind, int *a, int *b)
 {
 	*a = *b = -1;
@@ -360,9 +364,17 @@ int stream_connect(enum peer_fd_kind kind, int *a, int *b)
 		*b = pf[0];
 		return ZC_OK;
 	}
+	return tcp_connect(0, a, b);
+}
+
+static int tcp_connect(int mss, int *a, int *b)
+{
+	*a = *b = -1;
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof sin;
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l >= 0 && mss > 0)
+		setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
 	if (l < 0 || bind(l, (struct sockaddr *)&sin, sizeof sin) != 0 || listen(l, 1) != 0 ||
 	    getsockname(l, (struct sockaddr *)&sin, &sl) != 0) {
 		zc_errorf("listen on 127.0.0.1: %s", strerror(errno));
@@ -371,6 +383,8 @@ int stream_connect(enum peer_fd_kind kind, int *a, int *b)
 		return ZC_ERROR;
 	}
 	*a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*a >= 0 && mss > 0)
+		setsockopt(*a, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
 	if (*a < 0 || connect(*a, (struct sockaddr *)&sin, sizeof sin) != 0 ||
 	    (*b = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 		zc_errorf("connect to 127.0.0.1:%d: %s", ntohs(sin.sin_port), strerror(errno));
@@ -440,7 +454,7 @@ int stream_connect_netns(int *a, int *b)
 		zc_errorf("setns into zcbench's network namespace: %s", strerror(errno));
 		return ZC_ERROR;
 	}
-	rc = stream_connect(PEER_TCP, a, b);
+	rc = tcp_connect(PEER_NETNS_MSS, a, b);
 	if (setns(host_fd, CLONE_NEWNET) != 0) {
 		zc_errorf("setns back to the machine's network namespace: %s", strerror(errno));
 		return ZC_ERROR;

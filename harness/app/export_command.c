@@ -102,7 +102,8 @@ int zc_export_main(int argc, char **argv)
 			fprintf(stderr, "zcbench export: %s\n", err);
 			rc = 1;
 		} else {
-			rc = zc_out_write_pair(&o, out, doc, samples, ZC_SAMPLES_KEY, "zcbench export");
+			/* 10 digits: a conversion loses nothing of what the result held. */
+			rc = zc_out_write_pair(&o, out, doc, samples, ZC_SAMPLES_KEY, 10, "zcbench export");
 		}
 		json_decref(samples);
 	}

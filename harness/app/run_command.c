@@ -223,7 +223,7 @@ int zc_run_command(struct zc_options *o)
 		ctx = NULL;
 		/* The document a reviewer reads, and its samples gzipped beside it. */
 		json_t *samples = zc_result_split(doc);
-		rc = (samples ? zc_out_write_pair(&out, o->out, doc, samples, ZC_SAMPLES_KEY, "zcbench")
+		rc = (samples ? zc_out_write_pair(&out, o->out, doc, samples, ZC_SAMPLES_KEY, ZC_RESULT_DIGITS, "zcbench")
 			      : zc_out_write_json(&out, o->out, doc, "zcbench")) ? 1 : rc;
 		json_decref(samples);
 		json_decref(doc);

@@ -88,14 +88,20 @@ int zc_out_fallback(const char *path, const char *data, size_t len, char *saved,
  * finished run is never thrown away); says where on stderr, prefixed by who. 0, or 1. */
 int zc_out_write_json(struct zc_outfile *o, const char *path, struct json_t *doc, const char *who);
 /* A result as two files: samples (compact JSON, gzipped) first, as <path less .json>
- * .samples.json.gz, then doc into o with samples_key set to the samples' file name. When
- * either cannot be written where asked, both go to the fallback together (doc's
- * samples_key then names the fallback's samples file). 0, or 1. */
+ * .samples.json.gz, then doc into o with samples_key set to the samples' file name and its
+ * arrays' figures to `digits` significant digits (the samples keep 10). When either cannot
+ * be written where asked, both go to the fallback together (doc's samples_key then names
+ * the fallback's samples file). 0, or 1. */
 int zc_out_write_pair(struct zc_outfile *o, const char *path, struct json_t *doc, const struct json_t *samples,
-		      const char *samples_key, const char *who);
-/* doc as a reviewer diffs it: top-level arrays one element a line (compact), every other
- * value indented; 10 significant digits. Malloc'd, NULL out of memory. */
-char *zc_json_dump_lines(const struct json_t *doc);
+		      const char *samples_key, int digits, const char *who);
+/* doc as a reviewer diffs it: top-level arrays one element a line (compact) with
+ * array_digits significant digits, every other value (the context) indented with 10.
+ * Malloc'd, NULL out of memory. */
+char *zc_json_dump_lines(const struct json_t *doc, int array_digits);
+/* The significant digits of a result document's benchmarks[] and pairs[] figures: what the
+ * analysis computed from samples, which the samples file keeps to 10 digits (what a
+ * re-analysis reads). Seven say more than any interval here can. */
+#define ZC_RESULT_DIGITS 7
 /* data gzipped (level 9, no timestamp or name: equal data, equal bytes); 0 or -1. */
 int zc_gzip(const char *data, size_t len, char **out, size_t *outlen);
 /* A gzipped (or plain) JSON file; NULL with the reason in err. */

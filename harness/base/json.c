@@ -199,9 +199,9 @@ static int cat(char **b, size_t *n, const char *s)
 	return 0;
 }
 
-char *zc_json_dump_lines(const json_t *doc)
+char *zc_json_dump_lines(const json_t *doc, int array_digits)
 {
-	const size_t flags = JSON_REAL_PRECISION(10);
+	const size_t flags = JSON_REAL_PRECISION(10), aflags = JSON_REAL_PRECISION(array_digits);
 	char *b = NULL, *v = NULL;
 	size_t n = 0;
 	int bad = cat(&b, &n, "{");
@@ -219,7 +219,7 @@ char *zc_json_dump_lines(const json_t *doc)
 			json_t *e;
 			json_array_foreach(val, i, e)
 			{
-				v = json_dumps(e, flags | JSON_COMPACT | JSON_ENCODE_ANY);
+				v = json_dumps(e, aflags | JSON_COMPACT | JSON_ENCODE_ANY);
 				bad = bad || !v || cat(&b, &n, i ? ",\n    " : "[\n    ") || cat(&b, &n, v);
 				free(v);
 			}
@@ -331,7 +331,7 @@ static int write_or_fallback(struct zc_outfile *o, const char *path, const char 
 }
 
 int zc_out_write_pair(struct zc_outfile *o, const char *path, json_t *doc, const json_t *samples,
-		      const char *samples_key, const char *who)
+		      const char *samples_key, int digits, const char *who)
 {
 	char err[512] = "", saved[4096], dsaved[4096], spath[4096];
 	char *stext = json_dumps(samples, JSON_COMPACT | JSON_REAL_PRECISION(10)), *gz = NULL;
@@ -362,7 +362,7 @@ int zc_out_write_pair(struct zc_outfile *o, const char *path, json_t *doc, const
 	const char *sname = strrchr(saved[0] ? saved : spath, '/');
 	sname = sname ? sname + 1 : (saved[0] ? saved : spath);
 	json_object_set_new(doc, samples_key, json_string(sname));
-	char *text = zc_json_dump_lines(doc);
+	char *text = zc_json_dump_lines(doc, digits);
 	if (!text) {
 		fprintf(stderr, "%s: out of memory writing %s\n", who, path);
 		free(gz);
@@ -391,7 +391,7 @@ int zc_out_write_pair(struct zc_outfile *o, const char *path, json_t *doc, const
 		sname = strrchr(saved, '/');
 		json_object_set_new(doc, samples_key, json_string(sname ? sname + 1 : saved));
 		free(text);
-		text = zc_json_dump_lines(doc);
+		text = zc_json_dump_lines(doc, digits);
 		fprintf(stderr, "%s: %s; the samples were saved to %s instead\n", who, err, saved);
 	}
 	if (text && zc_out_fallback(path, text, strlen(text), dsaved, sizeof dsaved) == 0)

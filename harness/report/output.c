@@ -85,43 +85,27 @@ static void add_iteration_entries(json_t *arr, const struct zc_pair_result *r, i
 	}
 }
 
-enum agg { AGG_MEAN, AGG_MEDIAN, AGG_STDDEV, AGG_CV };
-static const char *const agg_name[] = {"mean", "median", "stddev", "cv"};
-
-static double agg_of(const struct zc_summary *s, enum agg a)
-{
-	switch (a) {
-	case AGG_MEAN: return s->mean;
-	case AGG_MEDIAN: return s->median;
-	case AGG_STDDEV: return s->stddev;
-	default: return s->cv;
-	}
-}
-
-/* Google Benchmark's aggregates of the timed samples, for compare.py. */
-static void add_aggregate_entries(json_t *arr, const struct zc_pair_result *r, int s,
-				  size_t family, size_t instance)
+/* Google Benchmark's median aggregate of the timed samples, for compare.py (the median is
+ * the centre of skewed timing samples; the pairs' intervals say more about the spread than
+ * a mean, stddev or cv would). */
+static void add_median_entry(json_t *arr, const struct zc_pair_result *r, int s, size_t family, size_t instance)
 {
 	const struct zc_side_result *sr = &r->side[s];
 	char run_name[256], name[300];
 	bench_name(run_name, sizeof run_name, r, s);
-	for (int a = AGG_MEAN; a <= AGG_CV; a++) {
-		snprintf(name, sizeof name, "%s_%s", run_name, agg_name[a]);
-		json_t *e = entry_head(name, run_name, family, instance, "aggregate", sr->n);
-		json_object_set_new(e, "threads", json_integer(1));
-		json_object_set_new(e, "aggregate_name", json_string(agg_name[a]));
-		json_object_set_new(e, "aggregate_unit", json_string(a == AGG_CV ? "percentage" : "time"));
-		json_object_set_new(e, "iterations", json_integer((json_int_t)sr->n));
-		json_object_set_new(e, "real_time", zc_json_number(agg_of(&sr->real_summary, (enum agg)a)));
-		json_object_set_new(e, "cpu_time", zc_json_number(agg_of(&sr->cpu_summary, (enum agg)a)));
-		json_object_set_new(e, "time_unit", json_string("ns"));
-		if (a == AGG_MEDIAN) {
-			json_object_set_new(e, "bytes_per_second", zc_json_number(sr->bytes_per_second));
-			json_object_set_new(e, "real_time_ci_low", zc_json_number(sr->real.ci_low));
-			json_object_set_new(e, "real_time_ci_high", zc_json_number(sr->real.ci_high));
-		}
-		json_array_append_new(arr, e);
-	}
+	snprintf(name, sizeof name, "%s_median", run_name);
+	json_t *e = entry_head(name, run_name, family, instance, "aggregate", sr->n);
+	json_object_set_new(e, "threads", json_integer(1));
+	json_object_set_new(e, "aggregate_name", json_string("median"));
+	json_object_set_new(e, "aggregate_unit", json_string("time"));
+	json_object_set_new(e, "iterations", json_integer((json_int_t)sr->n));
+	json_object_set_new(e, "real_time", zc_json_number(sr->real_summary.median));
+	json_object_set_new(e, "cpu_time", zc_json_number(sr->cpu_summary.median));
+	json_object_set_new(e, "time_unit", json_string("ns"));
+	json_object_set_new(e, "bytes_per_second", zc_json_number(sr->bytes_per_second));
+	json_object_set_new(e, "real_time_ci_low", zc_json_number(sr->real.ci_low));
+	json_object_set_new(e, "real_time_ci_high", zc_json_number(sr->real.ci_high));
+	json_array_append_new(arr, e);
 }
 
 /* A pair that did not run: one entry per side carrying Google Benchmark's error fields. */
@@ -418,7 +402,7 @@ json_t *zc_result_json(const struct zc_run *run, json_t *context)
 			for (int s = 0; s < ZC_NSIDES; s++)
 				add_iteration_entries(benchmarks, r, s, family + (size_t)s, instance);
 			for (int s = 0; s < ZC_NSIDES; s++)
-				add_aggregate_entries(benchmarks, r, s, family + (size_t)s, instance);
+				add_median_entry(benchmarks, r, s, family + (size_t)s, instance);
 		} else {
 			add_failed_entries(benchmarks, r, family, instance);
 		}

@@ -1,8 +1,9 @@
 /*
  * samples_file.c - a result as two files: the document a reviewer reads (context, pairs,
- * one median aggregate per side) and its samples (every timed sample, the other
- * aggregates, each side's counted samples and raw CPU totals, each pair's round and block
- * ratios), gzipped beside it. The split is lossless and
+ * one median aggregate per side, each side's headline figures) and its samples (every
+ * timed sample, any other aggregates, each pair's round and block ratios and invocation
+ * times, each side's counted samples and the evidence behind its figures), gzipped beside
+ * it. The split is lossless and
  * generic: whatever fields a result's entries carry, old results included, come back.
  *
  * The samples are stored as columns: consecutive benchmarks[] entries with one name and
@@ -19,12 +20,15 @@
 
 #define SAMPLES_FORMAT "zcbench samples 1"
 
-/* A pair's fields that are samples (or ratios of them), moved with the samples; and each
- * side's counted samples (sides.*.counted). */
-static const char *const pair_fields[] = {"round_ratios", "block_ratios"};
-/* A side's raw totals (sides.*.system): what the loader sums again, not what a reader reads. */
-static const char *const system_totals[] = {"window_ns", "system_cpu_ns_total", "proc_stat_busy_ns_total",
-					    "proc_stat_ns_total", "proc_stat_busy_ns_per_cpu"};
+/* A pair's fields that are samples (or ratios of them, or per invocation), moved with
+ * the samples. */
+static const char *const pair_fields[] = {"round_ratios", "block_ratios", "invocation_seconds"};
+/* A side's raw measurements and the evidence behind its headline figures: its counted
+ * samples, iterations per invocation, counters, whole-machine CPU, cost-model terms, host
+ * readings and what the kernel reported of zero-copy. The report shows them; the document
+ * keeps what a reviewer reads (times, bytes/s, copies, zc_effective, the pair's verdicts). */
+static const char *const side_fields[] = {"counted", "iterations_per_invocation", "counters", "system",
+					  "model", "host", "zerocopy_reported"};
 
 /* Whether a benchmarks[] entry stays in the document: a median aggregate, or a side that
  * did not run (its error or skip message). */
@@ -132,22 +136,14 @@ json_t *zc_result_split(json_t *doc)
 		json_t *sv;
 		json_object_foreach(sides, side, sv)
 		{
-			json_t *m = json_object(), *c = json_object_get(sv, "counted");
-			if (c) {
-				json_object_set(m, "counted", c);
-				json_object_del(sv, "counted");
-			}
-			json_t *sys = json_object_get(sv, "system"), *mt = json_object();
-			for (size_t f = 0; json_is_object(sys) && f < sizeof system_totals / sizeof system_totals[0]; f++) {
-				json_t *v = json_object_get(sys, system_totals[f]);
-				if (v) {
-					json_object_set(mt, system_totals[f], v);
-					json_object_del(sys, system_totals[f]);
+			json_t *m = json_object();
+			for (size_t f = 0; f < sizeof side_fields / sizeof side_fields[0]; f++) {
+				json_t *c = json_object_get(sv, side_fields[f]);
+				if (c) {
+					json_object_set(m, side_fields[f], c);
+					json_object_del(sv, side_fields[f]);
 				}
 			}
-			if (json_object_size(mt))
-				json_object_set(m, "system", mt);
-			json_decref(mt);
 			if (json_object_size(m))
 				json_object_set(ms, side, m);
 			json_decref(m);

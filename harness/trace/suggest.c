@@ -20,7 +20,9 @@
 /* Below this, per term, a path is not worth a suggestion (a loader reading a library). */
 #define MIN_BYTES (1u << 20)
 
-/* The newest result file of this machine: names sort by their UTC time. */
+/* The newest result of this machine: runs are named by their UTC time, each a folder
+ * <run>/<run>.json (or, in the older layout, a file <run>.json). The pairs' verdicts are
+ * in the document itself: its samples file is not needed here. */
 static json_t *newest_result(const char *results_dir, char *path, size_t pathlen)
 {
 	char machine[128], facts[512], dir[2048];
@@ -33,8 +35,12 @@ static json_t *newest_result(const char *results_dir, char *path, size_t pathlen
 	for (int i = n - 1; i >= 0; i--) {
 		const char *name = names[i]->d_name;
 		size_t len = strlen(name);
-		if (!doc && len > 5 && len < 1024 && !strcmp(name + len - 5, ".json") && name[0] >= '0' && name[0] <= '9') {
-			snprintf(path, pathlen, "%s/%s", dir, name);
+		int file = len > 5 && !strcmp(name + len - 5, ".json");
+		if (!doc && len < 1024 && name[0] >= '0' && name[0] <= '9') {
+			if (file)
+				snprintf(path, pathlen, "%s/%s", dir, name);
+			else
+				snprintf(path, pathlen, "%s/%s/%s.json", dir, name, name);
 			doc = json_load_file(path, 0, NULL);
 			if (doc && !json_is_array(json_object_get(doc, "pairs"))) {
 				json_decref(doc);

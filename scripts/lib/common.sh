@@ -46,6 +46,16 @@ run_docs() {
   return 0
 }
 
+# whole_doc RESULT.json OUT: the result's whole document into OUT: its samples file joined
+# back by zcbench (the one reader of results) when it has one, else the file as it is.
+whole_doc() {
+  if jq -e 'has("samples_file")' "$1" >/dev/null 2>&1; then
+    "$(zcbench_bin)" export --format gbench "$1" >"$2" || die "$1: its whole document cannot be read"
+  else
+    cp "$1" "$2"
+  fi
+}
+
 # zcbench_bin: the binary the calling make built ($BUILD, as make exports it), else build/.
 zcbench_bin() {
   local root

@@ -130,7 +130,7 @@ EOF2
 fake_results() {
   local machine dir
   machine=$("$ZCBENCH" --machine-name)
-  dir="$WORK/results/$machine"
+  dir="$WORK/results/$machine/20990101T000000Z-000000000000"
   mkdir -p "$dir"
   "$ZCBENCH" --list | awk '/^[a-z0-9_]+[ :]/ {p = $1; sub(":", "", p)} /^  replaces: / {print p}' |
     jq -R -s 'split("\n") | map(select(length > 0)) | {context: {}, benchmarks: [],

@@ -113,7 +113,7 @@ static void test_files_read_back_and_repeat(void **st)
 		json_t *doc = json_deep_copy(orig), *s = zc_result_split(doc);
 		struct zc_outfile o;
 		assert_int_equal(zc_out_open(&o, i ? p2 : p1, err, sizeof err), 0);
-		assert_int_equal(zc_out_write_pair(&o, i ? p2 : p1, doc, s, ZC_SAMPLES_KEY, "test"), 0);
+		assert_int_equal(zc_out_write_pair(&o, i ? p2 : p1, doc, s, ZC_SAMPLES_KEY, 10, "test"), 0);
 		json_decref(s);
 		json_decref(doc);
 	}
