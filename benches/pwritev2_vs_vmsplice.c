@@ -13,9 +13,6 @@
  * verify: one chunk through each side reaches a hashing reader with the buffer's XXH3.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <sys/uio.h>
-
 #include "user_pipe.h"
 
 static int setup(void *st, const struct zc_param *p)
@@ -28,25 +25,15 @@ static void teardown(void *st)
 	user_pipe_teardown(st);
 }
 
+/* What the patched vmsplice would do: a copy of the iovec into the pipe. */
+static ssize_t pwritev2_call(int fd, const struct iovec *iov)
+{
+	return pwritev2(fd, iov, 1, -1, 0);
+}
+
 static int pwritev2_run(void *st, uint64_t iters)
 {
-	struct user_pipe *s = st;
-	for (uint64_t i = 0; i < iters; i++) {
-		struct iovec iov = {s->buf, s->chunk};
-		while (iov.iov_len) {
-			ssize_t n = pwritev2(s->w, &iov, 1, -1, 0);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				peer_io_error(&s->peer, "pwritev2", n < 0 ? errno : EPIPE);
-				return ZC_ERROR;
-			}
-			iov.iov_base = (char *)iov.iov_base + n;
-			iov.iov_len -= (size_t)n;
-		}
-		s->peer.sent += s->chunk;
-	}
-	return peer_sync(&s->peer);
+	return user_pipe_send(st, iters, pwritev2_call, "pwritev2");
 }
 
 static int vmsplice_run(void *st, uint64_t iters)
@@ -60,19 +47,13 @@ static int verify(void *st)
 	return user_pipe_verify(st, run);
 }
 
-static const struct zc_param params[] = {
-	{"16KiB", 16 << 10, 0, "16 KiB chunks into a pipe of 4 chunks", 0},
-	{"64KiB", 64 << 10, 0, "64 KiB chunks into a pipe of 4 chunks", 0},
-	{"1MiB", 1 << 20, 0, "1 MiB chunks into a pipe as large as pipe-max-size allows", 0},
-};
-
 static const struct zc_pair pwritev2_vs_vmsplice = {
 	.name = "pwritev2_vs_vmsplice",
 	.summary = "user buffer -> pipe: vmsplice as the proposed patch makes it (pwritev2, a copy) vs vmsplice today",
 	.replaces = "out:pipe",
 	.flags = ZC_PAIR_STREAM,
-	.params = params,
-	.nparams = sizeof params / sizeof params[0],
+	.params = user_pipe_params,
+	.nparams = USER_PIPE_NPARAMS,
 	.state_size = sizeof(struct user_pipe),
 	.setup = setup,
 	.side = {

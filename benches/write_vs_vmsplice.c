@@ -44,19 +44,13 @@ static int verify(void *st)
 	return user_pipe_verify(st, run);
 }
 
-static const struct zc_param params[] = {
-	{"16KiB", 16 << 10, 0, "16 KiB chunks into a pipe of 4 chunks", 0},
-	{"64KiB", 64 << 10, 0, "64 KiB chunks into a pipe of 4 chunks", 0},
-	{"1MiB", 1 << 20, 0, "1 MiB chunks into a pipe as large as pipe-max-size allows", 0},
-};
-
 static const struct zc_pair write_vs_vmsplice = {
 	.name = "write_vs_vmsplice",
 	.summary = "user buffer -> pipe: write (copy) vs vmsplice (page references)",
 	.replaces = "out:pipe",
 	.flags = ZC_PAIR_STREAM,
-	.params = params,
-	.nparams = sizeof params / sizeof params[0],
+	.params = user_pipe_params,
+	.nparams = USER_PIPE_NPARAMS,
 	.state_size = sizeof(struct user_pipe),
 	.setup = setup,
 	.side = {

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/uio.h>
 
 int user_pipe_setup(struct user_pipe *s, const struct zc_param *p, uint64_t seed)
 {
@@ -24,16 +23,33 @@ void user_pipe_teardown(struct user_pipe *s)
 	zc_buffer_free(s->buf, 0);
 }
 
+const struct zc_param user_pipe_params[USER_PIPE_NPARAMS] = {
+	{"16KiB", 16 << 10, 0, "16 KiB chunks into a pipe of 4 chunks", 0},
+	{"64KiB", 64 << 10, 0, "64 KiB chunks into a pipe of 4 chunks", 0},
+	{"1MiB", 1 << 20, 0, "1 MiB chunks into a pipe as large as pipe-max-size allows", 0},
+};
+
+static ssize_t vmsplice_call(int fd, const struct iovec *iov)
+{
+	return vmsplice(fd, iov, 1, 0);
+}
+
 int user_pipe_vmsplice(struct user_pipe *s, uint64_t iters)
+{
+	return user_pipe_send(s, iters, vmsplice_call, "vmsplice");
+}
+
+int user_pipe_send(struct user_pipe *s, uint64_t iters, ssize_t (*call)(int fd, const struct iovec *iov),
+		   const char *what)
 {
 	for (uint64_t i = 0; i < iters; i++) {
 		struct iovec iov = {s->buf, s->chunk};
 		while (iov.iov_len) {
-			ssize_t n = vmsplice(s->w, &iov, 1, 0);
+			ssize_t n = call(s->w, &iov);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				peer_io_error(&s->peer, "vmsplice", n < 0 ? errno : EPIPE);
+				peer_io_error(&s->peer, what, n < 0 ? errno : EPIPE);
 				return ZC_ERROR;
 			}
 			iov.iov_base = (char *)iov.iov_base + n;

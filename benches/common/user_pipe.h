@@ -5,6 +5,8 @@
 #ifndef USER_PIPE_H
 #define USER_PIPE_H
 
+#include <sys/uio.h>
+
 #include "peer.h"
 
 struct user_pipe {
@@ -17,9 +19,16 @@ struct user_pipe {
 /* The buffer (seed: its random bytes) and the drained pipe of p->bytes chunks. */
 int user_pipe_setup(struct user_pipe *s, const struct zc_param *p, uint64_t seed);
 void user_pipe_teardown(struct user_pipe *s);
-/* vmsplice(pipe, {buf, chunk}, 0) per iteration (looping on short ones), then peer_sync:
- * the pipe holds references to the buffer's pages, no copy. */
+/* One chunk per iteration through call(pipe, iov) (looping on short ones; `what` names it
+ * in errors), then peer_sync. */
+int user_pipe_send(struct user_pipe *s, uint64_t iters, ssize_t (*call)(int fd, const struct iovec *iov),
+		   const char *what);
+/* vmsplice(pipe, {buf, chunk}, 0) per iteration: the pipe holds references to the
+ * buffer's pages, no copy. */
 int user_pipe_vmsplice(struct user_pipe *s, uint64_t iters);
+/* The params such pairs run: 16 KiB, 64 KiB and 1 MiB chunks. */
+#define USER_PIPE_NPARAMS 3
+extern const struct zc_param user_pipe_params[USER_PIPE_NPARAMS];
 /* verify for a pair of two such sides: one chunk through each reaches a hashing reader
  * with the buffer's XXH3. */
 int user_pipe_verify(struct user_pipe *s, int (*const run[2])(void *, uint64_t));

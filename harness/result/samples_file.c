@@ -30,6 +30,18 @@ static const char *const pair_fields[] = {"round_ratios", "block_ratios", "invoc
 static const char *const side_fields[] = {"counted", "iterations_per_invocation", "counters", "system",
 					  "model", "host", "zerocopy_reported"};
 
+/* Moves the keys of src that are in keys[0..n) to dst. */
+static void move_keys(json_t *dst, json_t *src, const char *const *keys, size_t n)
+{
+	for (size_t f = 0; f < n; f++) {
+		json_t *v = json_object_get(src, keys[f]);
+		if (v) {
+			json_object_set(dst, keys[f], v);
+			json_object_del(src, keys[f]);
+		}
+	}
+}
+
 /* Whether a benchmarks[] entry stays in the document: a median aggregate, or a side that
  * did not run (its error or skip message). */
 static int stays(const json_t *e)
@@ -124,26 +136,14 @@ json_t *zc_result_split(json_t *doc)
 	json_array_foreach(pairs, i, pe)
 	{
 		json_t *moved = json_object();
-		for (size_t f = 0; f < sizeof pair_fields / sizeof pair_fields[0]; f++) {
-			json_t *v = json_object_get(pe, pair_fields[f]);
-			if (v) {
-				json_object_set(moved, pair_fields[f], v);
-				json_object_del(pe, pair_fields[f]);
-			}
-		}
+		move_keys(moved, pe, pair_fields, sizeof pair_fields / sizeof pair_fields[0]);
 		json_t *sides = json_object_get(pe, "sides"), *ms = json_object();
 		const char *side;
 		json_t *sv;
 		json_object_foreach(sides, side, sv)
 		{
 			json_t *m = json_object();
-			for (size_t f = 0; f < sizeof side_fields / sizeof side_fields[0]; f++) {
-				json_t *c = json_object_get(sv, side_fields[f]);
-				if (c) {
-					json_object_set(m, side_fields[f], c);
-					json_object_del(sv, side_fields[f]);
-				}
-			}
+			move_keys(m, sv, side_fields, sizeof side_fields / sizeof side_fields[0]);
 			if (json_object_size(m))
 				json_object_set(ms, side, m);
 			json_decref(m);
