@@ -5,7 +5,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-setup_file() {
+setup() {
   # The hosts build their own zcbench as a first make bench does, whatever build this pass
   # tests: a second pass would run the very same thing again.
   if [[ ${BUILD:-build} != build ]]; then
