@@ -193,3 +193,16 @@ expected_suggestions() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"| profile/copy_file_range/file:"* ]]
 }
+
+@test "committed profiles are in the results index: one row per path, with its calls and bytes" {
+  "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p1.json" -- "$FIXTURE" "$WORK" 2>/dev/null
+  mkdir -p "$WORK/tree/box/profiles"
+  cp "$WORK/p1.json" "$WORK/tree/box/profiles/fixture.json"
+  run "$ROOT/scripts/query" --results "$WORK/tree" --db "$WORK/q.sqlite" \
+    --sql "SELECT path_key, calls, bytes FROM profiles WHERE path_key LIKE 'sendfile file%'"
+  [ "$status" -eq 0 ]
+  # The fixture's four sendfile calls, as the profile counted them.
+  [[ $output == *"| sendfile file"*" | 4 | "* ]]
+  [ "$(jq '.paths | length' "$WORK/p1.json")" -eq "$("$ROOT/scripts/query" --results "$WORK/tree" --db "$WORK/q.sqlite" \
+      --sql 'SELECT count(*) AS n FROM profiles' | sed -n '3s/^| \([0-9]*\) |$/\1/p')" ]
+}
