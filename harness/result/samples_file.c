@@ -119,7 +119,10 @@ json_t *zc_result_split(json_t *doc)
 		json_t *keys = json_array();
 		const char *k;
 		json_t *v;
-		json_object_foreach(e, k, v) json_array_append_new(keys, json_string(k));
+		json_object_foreach(e, k, v)
+		{
+			json_array_append_new(keys, json_string(k));
+		}
 		size_t j = i + 1;
 		for (; j < n; j++) {
 			const json_t *f = json_array_get(bench, j);
