@@ -185,17 +185,14 @@ static int zerocopy_run(void *st, uint64_t iters)
 			}
 			left -= mapped;
 			mapped_pages += mapped / PAGE;
-			/* Less than a page has arrived: the kernel says to skip (copy) it all, and a
-			 * copy of part of a page would leave every later page unaligned. Unless that
-			 * is the last of the chunk, wait for more instead. */
+			/* Nothing, or less than a page, has arrived: the kernel says to skip (copy)
+			 * all there is, and a copy of part of a page would leave every later page
+			 * unaligned. Wait for more instead, while more can come. */
 			int inq = 0;
-			if (asked && mapped == 0 && skip > 0 && skip < PAGE &&
-			    ioctl(s->sock, SIOCINQ, &inq) == 0 && (size_t)inq == skip)
-				skip = 0;
-			if (asked && mapped == 0 && skip == 0) {
-				/* Nothing (or less than a page) has arrived yet: wait for it rather than
-				 * copy it. */
-				struct pollfd pfd = {.fd = s->sock, .events = POLLIN};
+			int partial = asked && mapped == 0 && skip > 0 && skip < PAGE &&
+				      ioctl(s->sock, SIOCINQ, &inq) == 0 && (size_t)inq == skip;
+			if (asked && mapped == 0 && (skip == 0 || partial)) {
+				struct pollfd pfd = {.fd = s->sock, .events = POLLIN | POLLRDHUP};
 				int r = poll(&pfd, 1, WAIT_MS);
 				if (r < 0 && errno == EINTR)
 					continue;
@@ -203,7 +200,14 @@ static int zerocopy_run(void *st, uint64_t iters)
 					peer_io_error(&s->feeder, "poll for received data", r < 0 ? errno : ETIMEDOUT);
 					return ZC_ERROR;
 				}
-				continue;
+				if (!(pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+					continue; /* more has arrived: map it */
+				/* The feeder is gone: what is left is copied below; nothing left is an
+				 * early end of stream. */
+				if (skip == 0) {
+					peer_io_error(&s->feeder, "TCP stream", EPIPE);
+					return ZC_ERROR;
+				}
 			}
 			/* What could not be mapped (or nothing was there yet, or less than a page
 			 * is left): copy it, at most what the kernel said to skip. */
