@@ -16,6 +16,17 @@ STD     := -std=gnu11
 PKGS    := libxxhash libcrypto jansson liburing gsl zlib
 BUILD   ?= build
 
+# zcbench profile's bpf tracer: its kernel half is built with clang -target bpf against a
+# vmlinux.h that bpftool dumps from this machine's BTF (CO-RE relocates it wherever it
+# loads) and embedded through a bpftool skeleton. Without BTF here, zcbench is built
+# without it and profile uses perf, saying why.
+BPF_OK := $(shell test -r /sys/kernel/btf/vmlinux && command -v bpftool >/dev/null 2>&1 && pkg-config --exists libbpf 2>/dev/null && command -v clang >/dev/null 2>&1 && echo 1)
+ifeq ($(BPF_OK),1)
+PKGS += libbpf
+BPF_SKEL := $(BUILD)/ioprof.skel.h
+ALL_BPF_CFLAGS := -DZC_HAVE_BPF=1
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS       := $(PKG_LIBS) -lm
@@ -25,9 +36,10 @@ GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # index, which does not change what is measured).
 GIT_DIRTY  := $(shell test -z "$$(git status --porcelain --untracked-files=no -- . ':!results' 2>/dev/null)" && echo 0 || echo 1)
 HARNESS_DIRS := harness $(wildcard harness/*/)
-ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) $(addprefix -I,$(HARNESS_DIRS)) -Ibenches/common -I$(BUILD) -MMD -MP
+ALL_CFLAGS  = $(STD) $(CFLAGS) $(WARN) $(PKG_CFLAGS) $(addprefix -I,$(HARNESS_DIRS)) -Ibenches/common -I$(BUILD) -MMD -MP $(ALL_BPF_CFLAGS)
 
 HARNESS_SRC := $(filter-out harness/app/main.c,$(wildcard harness/*.c harness/*/*.c))
+
 BENCH_SRC   := $(wildcard benches/*.c benches/common/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
@@ -55,6 +67,17 @@ FORCE:
 
 $(BUILD)/obj/harness/machine/fingerprint.o: $(BUILD)/buildinfo.h
 $(BUILD)/obj/harness/machine/fingerprint.o: ALL_CFLAGS += -include $(BUILD)/buildinfo.h
+
+$(BUILD)/bpf/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+# -g for the BTF that CO-RE needs; llvm-strip -g then drops the DWARF (a 2 MB skeleton less).
+$(BUILD)/bpf/ioprof.bpf.o: harness/trace/bpf/ioprof.bpf.c harness/trace/bpf/ioprof_bpf.h $(BUILD)/bpf/vmlinux.h
+	clang -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_x86 -I$(BUILD)/bpf -Iharness/trace/bpf -c $< -o $@.tmp
+	llvm-strip -g $@.tmp && mv $@.tmp $@
+$(BUILD)/ioprof.skel.h: $(BUILD)/bpf/ioprof.bpf.o
+	bpftool gen skeleton $< name zc_ioprof_bpf > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/harness/trace/bpf_tracer.o: $(BPF_SKEL)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -135,7 +158,7 @@ valgrind: all $(UNIT_BIN)
 # zcbench profile's fixture: static, so that no loader IO comes before its own.
 $(BUILD)/tests/io_fixture: tests/fixtures/io_fixture.c
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O2 $(WARN) -static $< -o $@
+	$(CC) $(STD) -O2 $(WARN) -static $< -o $@ -luring -lpthread
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -149,11 +172,12 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  unit bats
 
-# Static checks: the clang build with -Werror, and cppcheck.
+# Static checks: the clang build with -Werror, and cppcheck (not on the BPF program, which
+# clang -target bpf -Wall -Werror and the kernel's verifier check).
 check:
 	$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
-	  --std=c11 $(addprefix -I,$(HARNESS_DIRS)) harness benches tests/unit
+	  --std=c11 $(addprefix -I,$(HARNESS_DIRS)) -iharness/trace/bpf harness benches tests/unit
 
 test: check-deps
 	@scripts/run-tests

@@ -26,7 +26,7 @@
 #define DRAIN_MS 5 /* how often the buffers are read: also how stale /proc lookups are */
 
 struct options {
-	const char *out, *results;
+	const char *out, *results, *mechanism;
 	int json, pid, overhead;
 	double duration;
 	size_t buffer_kib;
@@ -57,8 +57,14 @@ static void usage(FILE *f)
 		"  --duration S      stop after S seconds (an attached process; a command is sent SIGTERM)\n"
 		"  --overhead N      also run the command N times untraced and N traced (ABBA) and\n"
 		"                    report the wall and CPU time ratio: what tracing costs it\n"
-		"  --buffer-kib K    trace buffer per CPU (default 1024); a full buffer drops events,\n"
-		"                    and the profile says how many\n"
+		"  --mechanism M     auto (default), bpf or perf. bpf: an eBPF program resolves each\n"
+		"                    descriptor from its struct file in the kernel and counts per\n"
+		"                    path in kernel maps (root, the kernel's BTF, no lockdown of\n"
+		"                    confidentiality); perf: sampled tracepoints, descriptors looked\n"
+		"                    up under /proc. auto: bpf where the machine allows it, else\n"
+		"                    perf; the profile says which ran and why\n"
+		"  --buffer-kib K    perf: trace buffer per CPU (default 1024); a full buffer drops\n"
+		"                    events, and the profile says how many\n"
 		"  --results DIR     where the results of make bench are (default results)\n"
 		"Exit status: the command's; 2 for bad input or when tracing is not permitted.\n");
 }
@@ -70,8 +76,9 @@ static int parse(int argc, char **argv, struct options *o)
 		{"pid", required_argument, NULL, 'p'},	    {"duration", required_argument, NULL, 'd'},
 		{"overhead", required_argument, NULL, 'n'}, {"buffer-kib", required_argument, NULL, 'b'},
 		{"results", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
+		{"mechanism", required_argument, NULL, 'm'},
 		{NULL, 0, NULL, 0}};
-	*o = (struct options){.results = "results", .buffer_kib = 1024};
+	*o = (struct options){.results = "results", .buffer_kib = 1024, .mechanism = "auto"};
 	long v;
 	double d;
 	int c;
@@ -119,6 +126,13 @@ static int parse(int argc, char **argv, struct options *o)
 		case 'r':
 			o->results = optarg;
 			break;
+		case 'm':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "perf")) {
+				fprintf(stderr, "zcbench profile: --mechanism must be auto, bpf or perf, not '%s'\n", optarg);
+				return 2;
+			}
+			o->mechanism = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -161,41 +175,46 @@ static double self_cpu_s(void)
 	return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 }
 
-/* The IO syscalls' numbers (the filter of the sampled events), and of those that create
- * descriptors (read at once). */
-struct numbers {
-	long all[128], creating[128];
-	size_t nall, ncreating;
-};
-
-static void io_numbers(struct numbers *n)
+/*
+ * Opens the tracer: the run's mechanism when it has one (the overhead runs repeat the
+ * first run's), else the one asked for; auto tries bpf and falls back to perf, keeping
+ * why. NULL with the message printed.
+ */
+static struct zc_tracer *open_tracer(const struct options *o, const int *tids, size_t ntids, int on_exec,
+				     struct zc_ioprof *agg, struct zc_ioprof_run *run)
 {
-	size_t count;
-	const struct zc_syscall_info *s = zc_io_syscalls(&count);
-	n->nall = n->ncreating = 0;
-	for (size_t i = 0; i < count && i < 128; i++) {
-		n->all[n->nall++] = s[i].nr;
-		if (zc_io_syscall_creates(&s[i]))
-			n->creating[n->ncreating++] = s[i].nr;
+	char why[512] = "";
+	const struct zc_tracer_ops *ops = run->mechanism;
+	if (!ops)
+		ops = !strcmp(o->mechanism, "perf") ? &zc_tracer_perf : &zc_tracer_bpf;
+	struct zc_tracer *t = ops->open(tids, ntids, on_exec, o->buffer_kib << 10, agg, why, sizeof why);
+	if (t && !run->mechanism)
+		snprintf(run->mechanism_why, sizeof run->mechanism_why, "%s",
+			 ops == &zc_tracer_bpf ? "bpf: root, the kernel's BTF, no lockdown of confidentiality"
+						: "perf: asked for with --mechanism perf");
+	if (!t && ops == &zc_tracer_bpf && !run->mechanism && !strcmp(o->mechanism, "auto")) {
+		char perf_why[512] = "";
+		snprintf(run->mechanism_why, sizeof run->mechanism_why, "perf: bpf was refused: %s", why);
+		ops = &zc_tracer_perf;
+		t = ops->open(tids, ntids, on_exec, o->buffer_kib << 10, agg, perf_why, sizeof perf_why);
+		if (!t) {
+			fprintf(stderr, "zcbench profile: no mechanism can trace here: bpf: %s; perf: %s\n", why, perf_why);
+			return NULL;
+		}
 	}
-}
-
-static struct zc_recorder *open_recorder(const struct options *o, const int *tids, size_t ntids, int on_exec)
-{
-	struct numbers n;
-	char why[512];
-	io_numbers(&n);
-	struct zc_recorder *rec = zc_recorder_open(tids, ntids, n.all, n.nall, n.creating, n.ncreating,
-						   o->buffer_kib << 10, on_exec, why, sizeof why);
-	if (!rec)
+	if (!t) {
 		fprintf(stderr, "zcbench profile: %s\n", why);
-	return rec;
+		return NULL;
+	}
+	run->mechanism = ops;
+	return t;
 }
 
 /*
  * Runs the command once; traced when agg is given. The child waits on a pipe until the
- * events are open on it; they enable themselves at its execve (enable_on_exec), so
- * nothing of ours is counted. Returns 0, or 2 with the message printed.
+ * tracer is open on it; tracing starts at its execve (perf: enable_on_exec; bpf: the
+ * process's state in the map), so nothing of ours is counted. Returns 0, or 2 with the
+ * message printed.
  */
 static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_ioprof_run *run)
 {
@@ -226,10 +245,10 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 	}
 	close(release[0]);
 	close(failed[1]);
-	struct zc_recorder *rec = NULL;
+	struct zc_tracer *rec = NULL;
 	if (agg) {
 		int tids[1] = {child};
-		rec = open_recorder(o, tids, 1, 1);
+		rec = open_tracer(o, tids, 1, 1, agg, run);
 		if (!rec) {
 			kill(child, SIGKILL);
 			waitpid(child, NULL, 0);
@@ -247,7 +266,8 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 	close(failed[0]);
 	if (got == (ssize_t)sizeof e) {
 		waitpid(child, NULL, 0);
-		zc_recorder_close(rec);
+		if (rec)
+			run->mechanism->close(rec);
 		fprintf(stderr, "zcbench profile: cannot run '%s': %s\n", o->cmd[0], strerror(e));
 		return 2;
 	}
@@ -269,8 +289,7 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 			kill(child, SIGKILL);
 		}
 		if (rec) {
-			zc_recorder_wait(rec, DRAIN_MS);
-			zc_recorder_drain(rec, 0, zc_ioprof_event, zc_ioprof_early, agg);
+			run->mechanism->poll(rec, DRAIN_MS);
 		} else {
 			struct timespec ts = {0, DRAIN_MS * 1000000L};
 			nanosleep(&ts, NULL);
@@ -282,10 +301,8 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 	run->system_s = tv_s(ru.ru_stime);
 	run->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (rec) {
-		zc_recorder_disable(rec);
-		zc_recorder_drain(rec, 1, zc_ioprof_event, zc_ioprof_early, agg);
-		zc_recorder_counts(rec, &run->counts);
-		zc_recorder_close(rec);
+		run->mechanism->finish(rec, &run->counts);
+		run->mechanism->close(rec);
 	}
 	run->tracer_cpu_s = self_cpu_s() - cpu0;
 	return 0;
@@ -346,7 +363,7 @@ static int attach(const struct options *o, struct zc_ioprof *agg, struct zc_iopr
 	}
 	static int tids[65536];
 	size_t n = tasks_of(o->pid, tids, sizeof tids / sizeof tids[0]);
-	struct zc_recorder *rec = open_recorder(o, tids, n, 0);
+	struct zc_tracer *rec = open_tracer(o, tids, n, 0, agg, run);
 	if (!rec)
 		return 2;
 	snprintf(run->command, sizeof run->command, "pid %d", o->pid);
@@ -354,17 +371,13 @@ static int attach(const struct options *o, struct zc_ioprof *agg, struct zc_iopr
 	run->attached = 1;
 	run->exit_status = -1;
 	double cpu0 = self_cpu_s(), t0 = now_s();
-	zc_recorder_enable(rec);
-	while (!stop_requests && now_s() - t0 < o->duration && kill(o->pid, 0) == 0) {
-		zc_recorder_wait(rec, DRAIN_MS);
-		zc_recorder_drain(rec, 0, zc_ioprof_event, zc_ioprof_early, agg);
-	}
+	run->mechanism->enable(rec);
+	while (!stop_requests && now_s() - t0 < o->duration && kill(o->pid, 0) == 0)
+		run->mechanism->poll(rec, DRAIN_MS);
 	run->interrupted = stop_requests > 0;
-	zc_recorder_disable(rec);
 	run->wall_s = now_s() - t0;
-	zc_recorder_drain(rec, 1, zc_ioprof_event, zc_ioprof_early, agg);
-	zc_recorder_counts(rec, &run->counts);
-	zc_recorder_close(rec);
+	run->mechanism->finish(rec, &run->counts);
+	run->mechanism->close(rec);
 	run->tracer_cpu_s = self_cpu_s() - cpu0;
 	agg->processes += 1;
 	return 0;
@@ -376,7 +389,7 @@ static int measure_overhead(const struct options *o, struct zc_ioprof_run *run)
 	for (int i = 0; i < 2 * o->overhead && !stop_requests; i++) {
 		int traced = (i % 4 == 1 || i % 4 == 2);
 		struct zc_ioprof scratch;
-		struct zc_ioprof_run r = {0};
+		struct zc_ioprof_run r = {.mechanism = run->mechanism};
 		zc_ioprof_init(&scratch);
 		int rc = run_once(o, traced ? &scratch : NULL, &r);
 		zc_ioprof_free(&scratch);

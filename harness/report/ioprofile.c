@@ -8,7 +8,7 @@
 
 #include "report.h"
 
-#define ZC_IOPROF_SCHEMA 1
+#define ZC_IOPROF_SCHEMA 2 /* 2: tracing.mechanism is bpf or perf, with its reason and description */
 
 static json_t *sizes_json(const struct zc_io_path_summary *ps)
 {
@@ -179,14 +179,14 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(doc, "mappings", m);
 
 	json_t *t = json_object();
-	json_object_set_new(t, "mechanism",
-			    json_string("perf_event_open: raw_syscalls:sys_enter/sys_exit (filtered to the IO syscalls) and "
-					"exceptions:page_fault_user/kernel, raw samples, inherited by children; counters for "
-					"all syscalls, context switches and faults"));
-	json_object_set_new(t, "tracefs", json_string(run->counts.tracefs));
+	int perf = run->mechanism && !strcmp(run->mechanism->name, "perf");
+	json_object_set_new(t, "mechanism", json_string(run->mechanism ? run->mechanism->name : "none"));
+	json_object_set_new(t, "mechanism_reason", json_string(run->mechanism_why));
+	json_object_set_new(t, "description", json_string(run->mechanism ? run->mechanism->description : ""));
+	json_object_set_new(t, "tracefs", perf ? json_string(run->counts.tracefs) : json_null());
 	json_object_set_new(t, "events", json_integer((json_int_t)run->counts.samples));
 	json_object_set_new(t, "lost_events", json_integer((json_int_t)run->counts.lost));
-	json_object_set_new(t, "buffer_bytes_per_cpu", json_integer((json_int_t)run->counts.buffer_bytes));
+	json_object_set_new(t, "buffer_bytes_per_cpu", perf ? json_integer((json_int_t)run->counts.buffer_bytes) : json_null());
 	json_object_set_new(t, "cpus", json_integer(run->counts.ncpus));
 	json_object_set_new(t, "unmatched_exits", json_integer((json_int_t)p->unmatched_exits));
 	json_object_set_new(t, "unresolved_calls", json_integer((json_int_t)sum->unresolved));
@@ -278,9 +278,14 @@ void zc_ioprof_print(FILE *f, json_t *doc)
 		(long long)num(pf, "total"), (long long)num(pf, "file"), (long long)num(pf, "anon"),
 		(long long)num(pf, "unknown"), (long long)num(pf, "in_kernel"), (long long)num(pf, "major"), a,
 		(long long)num(mp, "file_mmaps"));
-	fprintf(f, "tracing: %lld events, %lld lost%s; %lld calls of descriptors closed before they were resolved; tracer CPU %.3f s\n",
+	const char *mech = json_string_value(json_object_get(tr, "mechanism"));
+	int bpf = mech && !strcmp(mech, "bpf");
+	fprintf(f, "tracing: %s (%s); %lld events, %lld lost%s; %lld calls on descriptors not resolved; tracer CPU %.3f s\n",
+		mech ? mech : "?", json_string_value(json_object_get(tr, "mechanism_reason")) ?: "",
 		(long long)num(tr, "events"), (long long)num(tr, "lost_events"),
-		num(tr, "lost_events") ? " (buffers full: raise --buffer-kib; counts are short)" : "",
+		!num(tr, "lost_events") ? ""
+		: bpf	? " (a kernel map was full: counts are short)"
+			: " (buffers full: raise --buffer-kib; counts are short)",
 		(long long)num(tr, "unresolved_calls"), json_real_value(json_object_get(tr, "tracer_cpu_s")));
 	json_t *o = json_object_get(doc, "overhead");
 	if (json_is_object(o))

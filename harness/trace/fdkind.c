@@ -139,6 +139,14 @@ static struct zc_fd_info *slot(struct proc_fds *p, int fd, unsigned char **known
 	return &p->info[fd];
 }
 
+void zc_fs_of_dev(const struct zc_fdtable *t, unsigned long long dev, char *fs, size_t n)
+{
+	snprintf(fs, n, "unknown");
+	for (size_t i = 0; i < t->nmounts; i++)
+		if (t->mounts[i].dev == (dev_t)dev)
+			snprintf(fs, n, "%s", t->mounts[i].fs);
+}
+
 static struct zc_fd_info resolve(const struct zc_fdtable *t, int pid, int fd)
 {
 	struct zc_fd_info r = {.kind = ZC_FD_OTHER};
@@ -151,10 +159,7 @@ static struct zc_fd_info resolve(const struct zc_fdtable *t, int pid, int fd)
 	}
 	if (S_ISREG(st.st_mode)) {
 		r.kind = ZC_FD_FILE;
-		snprintf(r.fs, sizeof r.fs, "unknown");
-		for (size_t i = 0; i < t->nmounts; i++)
-			if (t->mounts[i].dev == st.st_dev)
-				snprintf(r.fs, sizeof r.fs, "%s", t->mounts[i].fs);
+		zc_fs_of_dev(t, st.st_dev, r.fs, sizeof r.fs);
 	} else if (S_ISFIFO(st.st_mode)) {
 		r.kind = ZC_FD_PIPE;
 	} else if (S_ISSOCK(st.st_mode)) {

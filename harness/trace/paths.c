@@ -180,7 +180,7 @@ void zc_ioprof_free(struct zc_ioprof *p)
 	memset(p, 0, sizeof *p);
 }
 
-static struct zc_io_path *path_find(struct zc_ioprof *p, const struct zc_syscall_info *s, struct zc_fd_info to,
+struct zc_io_path *zc_ioprof_path(struct zc_ioprof *p, const struct zc_syscall_info *s, struct zc_fd_info to,
 				    struct zc_fd_info from, int zc_flag)
 {
 	for (size_t i = 0; i < p->npaths; i++) {
@@ -323,7 +323,7 @@ static void on_exit_event(struct zc_ioprof *p, const struct zc_tev *e)
 	if (s->dir != ZC_DIR_MOVE || s->from_arg < 0)
 		from = (struct zc_fd_info){.kind = ZC_FD_OTHER};
 	int zc_flag = s->flags_arg >= 0 && (t->args[s->flags_arg] & MSG_ZEROCOPY);
-	struct zc_io_path *q = path_find(p, s, to, from, zc_flag);
+	struct zc_io_path *q = zc_ioprof_path(p, s, to, from, zc_flag);
 	if (q)
 		path_account(q, e->ret, e->time > t->time ? e->time - t->time : 0, unresolved);
 }

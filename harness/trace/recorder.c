@@ -26,9 +26,6 @@ static const char *const tp_event[NTPS] = {"raw_syscalls/sys_enter", "raw_syscal
 					    "raw_syscalls/sys_exit"};
 #define FAST_RING_BYTES (64u << 10)
 
-/* The counted events, summed over the traced tasks. */
-enum { CNT_SYSCALLS, CNT_SWITCHES, CNT_FAULTS, CNT_FAULTS_MAJ, NCNTS };
-
 struct zc_recorder {
 	int ncpus;
 	long tp_id[NTPS];          /* -1: not on this kernel (the fault ones are x86's) */
@@ -44,10 +41,9 @@ struct zc_recorder {
 	size_t npending, cappending;
 	uint64_t watermark;        /* when the previous drain started */
 	uint64_t seq;
-	int *cnt_fd;               /* per task, NCNTS counters */
+	struct zc_task_counters *counters;
 	void (*early)(void *ctx, const struct zc_tev *e);
 	void *ctx;
-	size_t ncnt;
 	struct zc_recorder_counts counts;
 };
 
@@ -66,40 +62,6 @@ static int add_fd(struct zc_recorder *r, int fd)
 	r->fds = f;
 	r->fds[r->nfds++] = fd;
 	return 0;
-}
-
-static int perf_open(struct perf_event_attr *a, int tid, int cpu)
-{
-	return (int)syscall(SYS_perf_event_open, a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static void say_open_error(const char *what, int tid, char *why, size_t whylen)
-{
-	int e = errno;
-	long paranoid = -9;
-	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-	if (f) {
-		if (fscanf(f, "%ld", &paranoid) != 1)
-			paranoid = -9;
-		fclose(f);
-	}
-	if (e == EACCES || e == EPERM)
-		snprintf(why, whylen, "no permission for the %s tracepoint (kernel.perf_event_paranoid=%ld): run as root, with CAP_PERFMON, or with perf_event_paranoid=-1",
-			 what, paranoid);
-	else if (e == ESRCH)
-		snprintf(why, whylen, "process %d is gone", tid);
-	else
-		snprintf(why, whylen, "perf_event_open(%s) for %d: %s", what, tid, strerror(e));
-}
-
-static void base_attr(struct perf_event_attr *a, int on_exec)
-{
-	memset(a, 0, sizeof *a);
-	a->size = sizeof *a;
-	a->disabled = 1;
-	a->inherit = 1;
-	a->enable_on_exec = (unsigned)on_exec;
-	a->exclude_hv = 1;
 }
 
 /* The syscall filter: ids in nrs and not in except (the others are only counted). */
@@ -130,7 +92,7 @@ static int open_samplers(struct zc_recorder *r, int tid, const long *nrs, size_t
 			if (r->tp_id[t] < 0)
 				continue;
 			struct perf_event_attr a;
-			base_attr(&a, on_exec);
+			zc_perf_base_attr(&a, on_exec);
 			a.type = PERF_TYPE_TRACEPOINT;
 			a.config = (uint64_t)r->tp_id[t];
 			a.sample_period = 1;
@@ -146,11 +108,11 @@ static int open_samplers(struct zc_recorder *r, int tid, const long *nrs, size_t
 				a.watermark = 1;
 				a.wakeup_watermark = (uint32_t)(r->ring_bytes / 4);
 			}
-			int fd = perf_open(&a, tid, cpu);
+			int fd = zc_perf_open(&a, tid, cpu);
 			if (fd < 0 && errno == ENODEV)
 				break; /* an offline CPU */
 			if (fd < 0) {
-				say_open_error(tp_event[t], tid, why, whylen);
+				zc_perf_open_error(tp_event[t], tid, why, whylen);
 				return -1;
 			}
 			if (add_fd(r, fd) != 0) {
@@ -185,30 +147,6 @@ static int open_samplers(struct zc_recorder *r, int tid, const long *nrs, size_t
 	return 0;
 }
 
-static int open_counters(struct zc_recorder *r, int tid, int on_exec, char *why, size_t whylen)
-{
-	static const uint64_t sw[NCNTS] = {0, PERF_COUNT_SW_CONTEXT_SWITCHES, PERF_COUNT_SW_PAGE_FAULTS,
-					   PERF_COUNT_SW_PAGE_FAULTS_MAJ};
-	for (int c = 0; c < NCNTS; c++) {
-		struct perf_event_attr a;
-		base_attr(&a, on_exec);
-		a.type = c == CNT_SYSCALLS ? PERF_TYPE_TRACEPOINT : PERF_TYPE_SOFTWARE;
-		a.config = c == CNT_SYSCALLS ? (uint64_t)r->tp_id[TP_ENTER] : sw[c];
-		int fd = perf_open(&a, tid, -1);
-		if (fd < 0) {
-			say_open_error(c == CNT_SYSCALLS ? "raw_syscalls/sys_enter" : "software", tid, why, whylen);
-			return -1;
-		}
-		if (add_fd(r, fd) != 0) {
-			close(fd);
-			snprintf(why, whylen, "out of memory");
-			return -1;
-		}
-		r->cnt_fd[r->ncnt++] = fd; /* also in fds: enabled and closed with the rest */
-	}
-	return 0;
-}
-
 struct zc_recorder *zc_recorder_open(const int *tids, size_t ntids, const long *nrs, size_t nnrs,
 				     const long *new_nrs, size_t nnew, size_t buffer_bytes, int on_exec, char *why,
 				     size_t whylen)
@@ -229,8 +167,7 @@ struct zc_recorder *zc_recorder_open(const int *tids, size_t ntids, const long *
 	r->fast_fd = malloc((size_t)r->ncpus * sizeof *r->fast_fd);
 	r->fast_ring = calloc((size_t)r->ncpus, sizeof *r->fast_ring);
 	r->pfd = calloc(2 * (size_t)r->ncpus, sizeof *r->pfd);
-	r->cnt_fd = calloc(ntids * NCNTS + 1, sizeof *r->cnt_fd);
-	if (!r->cpu_fd || !r->ring || !r->pfd || !r->cnt_fd || !r->fast_fd || !r->fast_ring) {
+	if (!r->cpu_fd || !r->ring || !r->pfd || !r->fast_fd || !r->fast_ring) {
 		snprintf(why, whylen, "out of memory");
 		zc_recorder_close(r);
 		return NULL;
@@ -249,11 +186,15 @@ struct zc_recorder *zc_recorder_open(const int *tids, size_t ntids, const long *
 		}
 	}
 	for (size_t i = 0; i < ntids; i++) {
-		if (open_samplers(r, tids[i], nrs, nnrs, new_nrs, nnew, on_exec, why, whylen) != 0 ||
-		    open_counters(r, tids[i], on_exec, why, whylen) != 0) {
+		if (open_samplers(r, tids[i], nrs, nnrs, new_nrs, nnew, on_exec, why, whylen) != 0) {
 			zc_recorder_close(r);
 			return NULL;
 		}
+	}
+	r->counters = zc_task_counters_open(tids, ntids, on_exec, r->tp_id[TP_ENTER], why, whylen);
+	if (!r->counters) {
+		zc_recorder_close(r);
+		return NULL;
 	}
 	r->counts.buffer_bytes = r->ring_bytes;
 	r->counts.ncpus = r->ncpus;
@@ -270,11 +211,13 @@ static void set_all(struct zc_recorder *r, unsigned long req)
 void zc_recorder_enable(struct zc_recorder *r)
 {
 	set_all(r, PERF_EVENT_IOC_ENABLE);
+	zc_task_counters_enable(r->counters, 1);
 }
 
 void zc_recorder_disable(struct zc_recorder *r)
 {
 	set_all(r, PERF_EVENT_IOC_DISABLE);
+	zc_task_counters_enable(r->counters, 0);
 }
 
 void zc_recorder_wait(struct zc_recorder *r, int timeout_ms)
@@ -421,17 +364,8 @@ void zc_recorder_drain(struct zc_recorder *r, int final, void (*fn)(void *ctx, c
 
 void zc_recorder_counts(struct zc_recorder *r, struct zc_recorder_counts *c)
 {
-	uint64_t sum[NCNTS] = {0};
-	for (size_t i = 0; i < r->ncnt; i++) {
-		uint64_t v;
-		if (read(r->cnt_fd[i], &v, sizeof v) == (ssize_t)sizeof v)
-			sum[i % NCNTS] += v;
-	}
 	*c = r->counts;
-	c->syscalls = sum[CNT_SYSCALLS];
-	c->ctx_switches = sum[CNT_SWITCHES];
-	c->faults = sum[CNT_FAULTS];
-	c->faults_major = sum[CNT_FAULTS_MAJ];
+	zc_task_counters_read(r->counters, c);
 }
 
 void zc_recorder_close(struct zc_recorder *r)
@@ -452,7 +386,7 @@ void zc_recorder_close(struct zc_recorder *r)
 	free(r->fast_fd);
 	free(r->fast_ring);
 	free(r->pfd);
-	free(r->cnt_fd);
+	zc_task_counters_close(r->counters);
 	free(r->pending);
 	free(r);
 }

@@ -1,16 +1,17 @@
 /* syscalls.c - the syscalls zcbench profile follows, and what each does with bytes. */
 #define _GNU_SOURCE
+#include <linux/io_uring.h>
 #include <sys/syscall.h>
 
 #include "trace.h"
 
-#define IO(name, dir, fd, from, flags) {SYS_##name, #name, ZC_DIR_##dir, fd, from, flags, ZC_FX_NONE}
-#define FX(name, effect, fd) {SYS_##name, #name, ZC_DIR_NONE, fd, -1, -1, ZC_FX_##effect}
+#define IO(name, dir, fd, from, flags) {SYS_##name, #name, ZC_DIR_##dir, fd, from, flags, ZC_FX_NONE, 0, 0}
+#define FX(name, effect, fd) {SYS_##name, #name, ZC_DIR_NONE, fd, -1, -1, ZC_FX_##effect, 0, 0}
+/* recvmmsg/sendmmsg return messages, not bytes: only the bpf tracer reads the vector. */
+#define MMSG(name, dir) {SYS_##name, #name, ZC_DIR_##dir, 0, -1, 3, ZC_FX_NONE, 1, 0}
 
-/*
- * recvmmsg/sendmmsg are left out: they return messages, not bytes. Syscalls that a
- * architecture lacks (open, pipe, dup2 on arm64) are left out there by the #ifdefs.
- */
+/* Syscalls that an architecture lacks (open, pipe, dup2 on arm64) are left out there by
+ * the #ifdefs. */
 static const struct zc_syscall_info table[] = {
 	/* Copies: the bytes cross between a user buffer and the kernel. */
 	IO(read, IN, 0, -1, -1),
@@ -27,6 +28,8 @@ static const struct zc_syscall_info table[] = {
 	IO(pwritev2, OUT, 0, -1, -1),
 	IO(sendto, OUT, 0, -1, 3),
 	IO(sendmsg, OUT, 0, -1, 2),
+	MMSG(recvmmsg, IN),
+	MMSG(sendmmsg, OUT),
 	/* Moves: descriptor to descriptor, no user buffer (the path is named by the destination). */
 #ifdef SYS_sendfile
 	IO(sendfile, MOVE, 0, 1, -1),
@@ -78,6 +81,29 @@ const struct zc_syscall_info *zc_io_syscalls(size_t *n)
 {
 	*n = sizeof table / sizeof table[0];
 	return table;
+}
+
+/* io_uring operations: the request's file is the descriptor; its result is the bytes. */
+#define URING(op, dir, zc) {IORING_OP_##op, "io_uring:" #op, ZC_DIR_##dir, 0, -1, -1, ZC_FX_NONE, 0, zc}
+static const struct zc_syscall_info uring_table[] = {
+	URING(READV, IN, 0),   URING(READ_FIXED, IN, 0),   URING(READ, IN, 0),	     URING(RECV, IN, 0),
+	URING(RECVMSG, IN, 0), URING(WRITEV, OUT, 0),	   URING(WRITE_FIXED, OUT, 0), URING(WRITE, OUT, 0),
+	URING(SEND, OUT, 0),   URING(SENDMSG, OUT, 0),	   URING(SEND_ZC, OUT, 1),     URING(SENDMSG_ZC, OUT, 1),
+	URING(SPLICE, MOVE, 0), URING(TEE, MOVE, 0),
+};
+
+const struct zc_syscall_info *zc_io_uring_ops(size_t *n)
+{
+	*n = sizeof uring_table / sizeof uring_table[0];
+	return uring_table;
+}
+
+const struct zc_syscall_info *zc_io_uring_op(long opcode)
+{
+	for (size_t i = 0; i < sizeof uring_table / sizeof uring_table[0]; i++)
+		if (uring_table[i].nr == opcode)
+			return &uring_table[i];
+	return NULL;
 }
 
 /* Called for every event: an index by number, built once. */

@@ -1,16 +1,19 @@
 /*
  * trace.h - zcbench profile: the syscalls and bytes of every IO path of any program.
  *
- * Mechanism: the kernel's raw_syscalls:sys_enter/sys_exit and exceptions:page_fault_*
- * tracepoints, sampled through perf_event_open into per-CPU ring buffers (raw samples),
- * inherited by every process and thread the target starts. No ptrace: the traced program
- * never stops; the kernel writes ~100 bytes per event, and when a buffer is full it counts
- * what it dropped (PERF_RECORD_LOST), which the profile reports. perf_event_open was
- * chosen over eBPF because it needs no BPF toolchain, no BTF and no CAP_BPF, and works
- * under kernel lockdown; the price is that a descriptor's kind is resolved in user space
- * (fdkind.c) rather than in the kernel.
+ * Two mechanisms, one interface (struct zc_tracer_ops), neither stops the traced program:
+ * - bpf (bpf_tracer.c, bpf/ioprof.bpf.c): an eBPF program on the syscall, fault, process
+ *   and io_uring tracepoints resolves each descriptor from the struct file it refers to
+ *   and aggregates per path in BPF maps; nothing is copied out per event, and nothing
+ *   depends on the program still existing when zcbench looks. Needs root and the
+ *   kernel's BTF, and no lockdown of confidentiality.
+ * - perf (perf_tracer.c, recorder.c): the raw_syscalls and exceptions:page_fault_*
+ *   tracepoints sampled through perf_event_open into per-CPU buffers (~100 bytes per
+ *   event), a descriptor's kind looked up under /proc (fdkind.c) when its event is read.
+ *   Needs only perf_event_paranoid or CAP_PERFMON and tracefs; the fallback.
  *
  *   recorder.c   the perf events, their buffers, events in time order, lost counts
+ *   counters.c   counted events of the traced tasks (switches, faults), for both
  *   syscalls.c   which syscalls are IO, and how: direction, descriptors, bytes
  *   fdkind.c     what a (process, descriptor) is: file (filesystem), tcp, udp, unix, pipe
  *   paths.c      the aggregation: per path calls, bytes, sizes, time; faults; mappings
@@ -69,14 +72,33 @@ void zc_recorder_wait(struct zc_recorder *r, int timeout_ms);
 void zc_recorder_drain(struct zc_recorder *r, int final, void (*fn)(void *ctx, const struct zc_tev *e),
 		       void (*early)(void *ctx, const struct zc_tev *e), void *ctx);
 
+/* ---- counters.c ---- */
+struct zc_recorder_counts;
+struct perf_event_attr;
+struct zc_task_counters;
+/* Context switches, faults and major faults of the tasks (and all they start), and every
+ * syscall where syscall_tp (raw_syscalls/sys_enter's id) is >= 0; disabled until enabled,
+ * or until execve with on_exec. */
+struct zc_task_counters *zc_task_counters_open(const int *tids, size_t ntids, int on_exec, long syscall_tp,
+					       char *why, size_t whylen);
+void zc_task_counters_enable(struct zc_task_counters *c, int on);
+/* Sums into out's ctx_switches, faults, faults_major (and syscalls when counted). */
+void zc_task_counters_read(struct zc_task_counters *c, struct zc_recorder_counts *out);
+void zc_task_counters_close(struct zc_task_counters *c);
+/* perf_event_open, its attributes as both tracers set them, and its errors in words. */
+int zc_perf_open(struct perf_event_attr *a, int tid, int cpu);
+void zc_perf_base_attr(struct perf_event_attr *a, int on_exec);
+void zc_perf_open_error(const char *what, int tid, char *why, size_t whylen);
+
 struct zc_recorder_counts {
 	uint64_t samples;   /* events read */
 	uint64_t lost;      /* events the kernel dropped: buffers full */
 	uint64_t syscalls;  /* all syscalls of the traced tasks, IO or not (counted) */
 	uint64_t ctx_switches, faults, faults_major;
-	size_t buffer_bytes; /* per CPU */
+	size_t buffer_bytes; /* per CPU (perf) */
 	int ncpus;
-	char tracefs[400];
+	char tracefs[400];   /* perf */
+	uint64_t unresolved; /* bpf: calls on no descriptor */
 };
 void zc_recorder_counts(struct zc_recorder *r, struct zc_recorder_counts *c);
 void zc_recorder_close(struct zc_recorder *r);
@@ -103,6 +125,8 @@ struct zc_syscall_info {
 	int from_arg;  /* MOVE: the source descriptor; -1 none (vmsplice: user memory) */
 	int flags_arg; /* send flags (MSG_ZEROCOPY); -1 none */
 	enum zc_fd_effect effect;
+	int mmsg;      /* recvmmsg/sendmmsg: returns messages; the bytes are in the vector (bpf only) */
+	int zerocopy;  /* io_uring SEND_ZC/SENDMSG_ZC: sends without a copy */
 };
 
 /* Whether a syscall's exit is worth reading at once: it creates descriptors. */
@@ -111,6 +135,10 @@ int zc_io_syscall_creates(const struct zc_syscall_info *s);
 const struct zc_syscall_info *zc_io_syscalls(size_t *n);
 /* The entry for a syscall number, NULL when not followed. */
 const struct zc_syscall_info *zc_io_syscall(long nr);
+/* The io_uring operations that move bytes (nr: the IORING_OP_ number, name "io_uring:OP"),
+ * and the entry for one opcode, NULL when not followed. */
+const struct zc_syscall_info *zc_io_uring_ops(size_t *n);
+const struct zc_syscall_info *zc_io_uring_op(long opcode);
 
 /* ---- fdkind.c ---- */
 
@@ -133,6 +161,8 @@ void zc_fd_follow(struct zc_fdtable *t, int pid, const struct zc_syscall_info *s
 		  long ret, uint64_t time);
 /* A new process starts with a copy of its parent's table. */
 void zc_fd_fork(struct zc_fdtable *t, int parent, int child);
+/* The filesystem type mounted from device dev ("unknown" when not in our mountinfo). */
+void zc_fs_of_dev(const struct zc_fdtable *t, unsigned long long dev, char *fs, size_t n);
 
 /* ---- paths.c ---- */
 #define ZC_SIZE_BUCKETS 42 /* log2 buckets of bytes per call: 0, 1, 2-3, 4-7, ... */
@@ -170,6 +200,10 @@ void zc_ioprof_free(struct zc_ioprof *p);
  * exit, at once. */
 void zc_ioprof_event(void *ioprof, const struct zc_tev *e);
 void zc_ioprof_early(void *ioprof, const struct zc_tev *e);
+/* The path of syscall s on descriptors to (and from, for a move), created empty when new;
+ * NULL out of memory. */
+struct zc_io_path *zc_ioprof_path(struct zc_ioprof *p, const struct zc_syscall_info *s, struct zc_fd_info to,
+				  struct zc_fd_info from, int zc_flag);
 /* Bytes-per-call quantile q (0..1): exact when every call's size is in the common table
  * (*exact = 1), otherwise the lower edge of the log2 bucket it falls in. */
 uint64_t zc_io_path_quantile(const struct zc_io_path *p, double q, int *exact);
@@ -182,6 +216,25 @@ int zc_io_path_copied(const struct zc_io_path *p);
  * there is no measured result). */
 struct json_t *zc_ioprof_suggest(const struct zc_ioprof *p, const char *results_dir);
 
+/* ---- perf_tracer.c, bpf_tracer.c: the mechanisms ---- */
+struct zc_tracer;
+struct zc_tracer_ops {
+	const char *name;        /* the profile's tracing.mechanism: "bpf" or "perf" */
+	const char *description; /* what it traces, in a sentence */
+	/* Traces the tasks (their processes, and all they start) into agg; on_exec: from
+	 * their execve on (a command zcbench started), otherwise once enabled. NULL with a
+	 * one-line reason in why. */
+	struct zc_tracer *(*open)(const int *tids, size_t ntids, int on_exec, size_t buffer_bytes,
+				  struct zc_ioprof *agg, char *why, size_t whylen);
+	void (*enable)(struct zc_tracer *t);
+	/* Waits up to timeout_ms; reads what has come (perf: the buffers). */
+	void (*poll)(struct zc_tracer *t, int timeout_ms);
+	/* Stops tracing and puts everything into agg; the counts into c. */
+	void (*finish)(struct zc_tracer *t, struct zc_recorder_counts *c);
+	void (*close)(struct zc_tracer *t);
+};
+extern const struct zc_tracer_ops zc_tracer_perf, zc_tracer_bpf;
+
 /* ---- one profiled run (app/profile_command.c fills it) ---- */
 /* One run of the profiled command (or one attachment), as the report needs it. */
 struct zc_ioprof_run {
@@ -192,6 +245,8 @@ struct zc_ioprof_run {
 	int interrupted;      /* stopped by Ctrl-C or --duration */
 	double wall_s, user_s, system_s; /* the command's own: its wall time and CPU */
 	double tracer_cpu_s;  /* zcbench's own CPU while it traced */
+	const struct zc_tracer_ops *mechanism;
+	char mechanism_why[512]; /* why this mechanism (and why not bpf, when perf) */
 	struct zc_recorder_counts counts;
 	/* --overhead N: the same command N times untraced and N times traced, ABBA. */
 	int overhead_reps;

@@ -30,31 +30,97 @@ paths_of() {
          | "\(.syscall) \(.fd_kind) \(.from_kind // "-") \(.calls) \(.bytes)"' "$1" | sort
 }
 
-@test "the fixture's paths are counted exactly, from both of its processes" {
-  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK"
-  [ "$status" -eq 0 ]
-  diff <(paths_of "$WORK/p.json") - <<'EOF2'
+# The fixture's paths as both mechanisms see them; perf does not see io_uring's operations
+# (only io_uring_enter, which moves no bytes) nor recvmmsg/sendmmsg.
+fixture_paths() {
+  cat <<'EOF2'
 copy_file_range file file 3 196608
 pread64 file - 5 20480
 read file - 9 1048576
-read pipe - 7 700
+read pipe - 12 1700
 recvfrom unix - 4 262144
 sendfile unix file 4 262144
 splice file pipe 2 131072
 splice pipe file 2 131072
 write file - 16 1048576
-write pipe - 7 700
+write pipe - 12 1700
 EOF2
-  [ "$(jq '.processes' "$WORK/p.json")" -eq 2 ]
-  [ "$(jq '.tracing.lost_events' "$WORK/p.json")" -eq 0 ]
-  [ "$(jq '.tracing.unresolved_calls' "$WORK/p.json")" -eq 0 ]
-  # Copies are the read/write families; moves are sendfile, splice and copy_file_range.
-  [ "$(jq '.totals.copied_in_bytes' "$WORK/p.json")" -eq $((1048576 + 20480 + 262144 + 700)) ]
-  [ "$(jq '.totals.copied_out_bytes' "$WORK/p.json")" -eq $((1048576 + 700)) ]
-  [ "$(jq '.totals.moved_without_copy_bytes' "$WORK/p.json")" -eq $((262144 + 2 * 131072 + 196608)) ]
-  # Sizes: exact, with the EOF read as the one 0-byte call.
-  [ "$(jq -c '.paths[] | select(.syscall == "read" and .fd_kind == "file") | .bytes_per_call | [.min, .median, .max, .quantiles_exact]' "$WORK/p.json")" = "[0,131072,131072,true]" ]
-  [ "$(jq -r '.paths[] | select(.fd_kind == "file") | .fs' "$WORK/p.json" | sort -u | wc -l)" -eq 1 ]
+  if [ "$1" = bpf ]; then
+    printf '%s\n' 'io_uring:READ file - 4 16384' 'io_uring:WRITE file - 2 8192' \
+      'recvmmsg unix - 2 6000' 'sendmmsg unix - 2 6000'
+  fi
+}
+
+# The fixture exits as soon as its IO is done: 20 profiles, each with the exact counts.
+fixture_exact() {
+  local mech=$1 in=$((1048576 + 20480 + 262144 + 1700)) out=$((1048576 + 1700))
+  [ "$mech" = bpf ] && in=$((in + 6000 + 16384)) out=$((out + 6000 + 8192))
+  for i in $(seq 20); do
+    "$ZCBENCH" profile --mechanism "$mech" --results "$WORK/none" --out "$WORK/p$i.json" -- "$FIXTURE" "$WORK" 2>/dev/null
+    diff <(paths_of "$WORK/p$i.json") <(fixture_paths "$mech" | sort)
+    [ "$(jq -r '.tracing.mechanism' "$WORK/p$i.json")" = "$mech" ]
+    [ "$(jq '.processes' "$WORK/p$i.json")" -eq 2 ]
+    [ "$(jq '.threads_started >= 1' "$WORK/p$i.json")" = true ]
+    [ "$(jq '.tracing.lost_events' "$WORK/p$i.json")" -eq 0 ]
+    [ "$(jq '.tracing.unresolved_calls' "$WORK/p$i.json")" -eq 0 ]
+    # Copies are the read/write families; moves are sendfile, splice and copy_file_range.
+    [ "$(jq '.totals.copied_in_bytes' "$WORK/p$i.json")" -eq "$in" ]
+    [ "$(jq '.totals.copied_out_bytes' "$WORK/p$i.json")" -eq "$out" ]
+    [ "$(jq '.totals.moved_without_copy_bytes' "$WORK/p$i.json")" -eq $((262144 + 2 * 131072 + 196608)) ]
+    # Sizes: exact, with the EOF read as the one 0-byte call.
+    [ "$(jq -c '.paths[] | select(.syscall == "read" and .fd_kind == "file") | .bytes_per_call | [.min, .median, .max, .quantiles_exact]' "$WORK/p$i.json")" = "[0,131072,131072,true]" ]
+    [ "$(jq -r '.paths[] | select(.fd_kind == "file") | .fs' "$WORK/p$i.json" | sort -u | wc -l)" -eq 1 ]
+  done
+}
+
+# bpf where the machine allows it: the reason it gives otherwise is the skip's.
+need_bpf() {
+  local why
+  why=$("$ZCBENCH" profile --mechanism bpf -- true 2>&1 >/dev/null) || skip "bpf refused here: $why"
+}
+
+@test "bpf: the fixture's paths are counted exactly, 20 times, from both of its processes and its thread" {
+  need_bpf
+  fixture_exact bpf
+}
+
+@test "perf: the fixture's paths are counted exactly, 20 times, though it exits at once" {
+  fixture_exact perf
+}
+
+@test "the profile says which mechanism ran and why; auto is bpf where the machine allows it" {
+  run "$ZCBENCH" profile --mechanism perf --out "$WORK/perf.json" -- true
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.tracing.mechanism + " / " + .tracing.mechanism_reason' "$WORK/perf.json")" = "perf / perf: asked for with --mechanism perf" ]
+  [ "$(jq '.tracing.buffer_bytes_per_cpu > 0' "$WORK/perf.json")" = true ]
+  run "$ZCBENCH" profile --out "$WORK/auto.json" -- true
+  [ "$status" -eq 0 ]
+  if "$ZCBENCH" profile --mechanism bpf -- true 2>/dev/null; then
+    [ "$(jq -r '.tracing.mechanism' "$WORK/auto.json")" = bpf ]
+  else
+    [[ "$(jq -r '.tracing.mechanism_reason' "$WORK/auto.json")" == "perf: bpf was refused: "* ]]
+  fi
+  validate_profile "$WORK/perf.json"
+  validate_profile "$WORK/auto.json"
+  run "$ZCBENCH" profile --mechanism ebpf -- true
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--mechanism must be auto, bpf or perf, not 'ebpf'"* ]]
+}
+
+@test "without root, bpf is refused with its reason, and so is each mechanism auto tries" {
+  command -v setpriv >/dev/null || skip "no setpriv"
+  [ "$(id -u)" -eq 0 ] || skip "needs root to drop it"
+  chmod 755 "$WORK"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$ZCBENCH" profile --mechanism bpf -- true
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"bpf needs root"* ]]
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$ZCBENCH" profile -- true
+  if [ "$status" -eq 0 ]; then
+    [[ "$output" == *"perf (perf: bpf was refused: bpf needs root"* ]]
+  else
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"no mechanism can trace here: bpf: bpf needs root"*"; perf: "* ]]
+  fi
 }
 
 @test "the profile follows its schema and the table shows every path" {
@@ -120,7 +186,7 @@ EOF2
 }
 
 @test "a buffer too small to keep up loses events, and the profile says how many" {
-  run "$ZCBENCH" profile --buffer-kib 4 --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=1 count=300000
+  run "$ZCBENCH" profile --mechanism perf --buffer-kib 4 --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=1 count=300000
   [ "$status" -eq 0 ]
   [ "$(jq '.tracing.lost_events > 0' "$WORK/p.json")" = true ]
   [[ "$output" == *"lost (buffers full"* ]]

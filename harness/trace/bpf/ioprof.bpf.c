@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioprof.bpf.c - the kernel half of zcbench profile's BPF tracer (CO-RE, against the
+ * kernel's BTF; built with clang -target bpf, loaded through a bpftool skeleton).
+ *
+ * Only the processes in `procs` are traced: the command zcbench started (from its
+ * execve on) or attached to, and every process they start (task_newtask). At an IO
+ * syscall's entry the descriptor's kind comes from the struct file it refers to in the
+ * caller's own table, so nothing depends on the process still existing when zcbench
+ * looks; at its exit the call is added to its path's counters. io_uring requests are
+ * followed from submission to completion, by opcode and the request's file.
+ * GPL: bpf_probe_read_kernel and bpf_find_vma are GPL-only helpers.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "ioprof_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFIFO 0010000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_UDPLITE 136
+#define IPPROTO_MPTCP 262
+#define MAP_ANONYMOUS 0x20
+#define MSG_ZEROCOPY 0x4000000
+#define IORING_CQE_F_MORE (1U << 1)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tgid */
+	__type(value, __u32); /* ZC_BPF_TRACED or ZC_BPF_AT_EXEC */
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZC_BPF_MAX_NR);
+	__type(key, __u32);
+	__type(value, struct zc_bpf_sys);
+} sys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZC_BPF_URING_OPS);
+	__type(key, __u32);
+	__type(value, struct zc_bpf_sys);
+} uring_ops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* thread id */
+	__type(value, struct zc_bpf_call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct io_kiocb * */
+	__type(value, struct zc_bpf_call);
+} requests SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct zc_bpf_path_key);
+	__type(value, struct zc_bpf_path_val);
+} paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct zc_bpf_size_key);
+	__type(value, __u64);
+} sizes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZC_BC_N);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static const struct zc_bpf_path_val zero_path;
+
+static __always_inline void count(__u32 which, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&counts, &which);
+	if (v)
+		*v += n;
+}
+
+static __always_inline int traced(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 *state = bpf_map_lookup_elem(&procs, &tgid);
+	return state && *state == ZC_BPF_TRACED;
+}
+
+static __always_inline __u64 arg(const struct pt_regs *regs, int i)
+{
+	switch (i) {
+	case 0:
+		return BPF_CORE_READ(regs, di);
+	case 1:
+		return BPF_CORE_READ(regs, si);
+	case 2:
+		return BPF_CORE_READ(regs, dx);
+	case 3:
+		return BPF_CORE_READ(regs, r10);
+	case 4:
+		return BPF_CORE_READ(regs, r8);
+	default:
+		return BPF_CORE_READ(regs, r9);
+	}
+}
+
+/* The kind of a struct file: its inode's type, a socket's family and protocol. */
+static __always_inline void classify_file(struct file *f, unsigned char *kind, unsigned int *dev)
+{
+	*kind = ZC_BK_OTHER;
+	*dev = 0;
+	if (!f)
+		return;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	unsigned int mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	if (mode == S_IFREG) {
+		*kind = ZC_BK_FILE;
+		*dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	} else if (mode == S_IFIFO) {
+		*kind = ZC_BK_PIPE;
+	} else if (mode == S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+		struct sock *sk = BPF_CORE_READ(sock, sk);
+		unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		unsigned short proto = BPF_CORE_READ(sk, sk_protocol);
+		if (family == AF_UNIX)
+			*kind = ZC_BK_UNIX;
+		else if ((family == AF_INET || family == AF_INET6) && (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
+			*kind = ZC_BK_TCP;
+		else if ((family == AF_INET || family == AF_INET6) && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE))
+			*kind = ZC_BK_UDP;
+	}
+}
+
+/* Descriptor fd of the current task: its struct file, from the task's own table. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	if (fd < 0 || (unsigned int)fd >= max)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof f, &fds[fd]);
+	return f;
+}
+
+static __always_inline void classify_fd(int fd, unsigned char *kind, unsigned int *dev, unsigned char *unresolved)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		*unresolved = 1; /* no such descriptor: the call fails with EBADF */
+	classify_file(f, kind, dev);
+}
+
+/* log2 bucket: 0, 1, 2-3 -> 2, 4-7 -> 3, ... (no loops, no clz in BPF) */
+static __always_inline __u32 bucket(__u64 n)
+{
+	__u32 b = 0;
+	if (!n)
+		return 0;
+	if (n >> 32) {
+		n >>= 32;
+		b += 32;
+	}
+	if (n >> 16) {
+		n >>= 16;
+		b += 16;
+	}
+	if (n >> 8) {
+		n >>= 8;
+		b += 8;
+	}
+	if (n >> 4) {
+		n >>= 4;
+		b += 4;
+	}
+	if (n >> 2) {
+		n >>= 2;
+		b += 2;
+	}
+	if (n >> 1)
+		b += 1;
+	b += 1;
+	return b < ZC_BPF_BUCKETS ? b : ZC_BPF_BUCKETS - 1;
+}
+
+static __always_inline void account(const struct zc_bpf_path_key *k, long ret, __u64 ns, int ring)
+{
+	struct zc_bpf_path_val *v = bpf_map_lookup_elem(&paths, k);
+	if (!v) {
+		bpf_map_update_elem(&paths, k, &zero_path, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&paths, k);
+		if (!v) {
+			count(ZC_BC_DROPPED, 1);
+			return;
+		}
+	}
+	v->calls++;
+	v->time_ns += ns;
+	if (ret < 0) {
+		v->errors++;
+		return;
+	}
+	__u64 n = (__u64)ret;
+	/* io_uring_enter returns operations, not bytes: its sizes are counts of submissions. */
+	if (!ring)
+		v->bytes += n;
+	if (v->calls - v->errors == 1 || n < v->min)
+		v->min = n;
+	if (n > v->max)
+		v->max = n;
+	__u32 b = bucket(n);
+	if (b < ZC_BPF_BUCKETS)
+		v->hist[b]++;
+	struct zc_bpf_size_key sk = {.path = *k, .bytes = n};
+	__u64 *c = bpf_map_lookup_elem(&sizes, &sk);
+	if (!c) {
+		__u64 zero = 0;
+		bpf_map_update_elem(&sizes, &sk, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&sizes, &sk);
+	}
+	if (c)
+		*c += 1;
+	else
+		v->sizes_dropped++;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	if (!traced())
+		return 0;
+	count(ZC_BC_SYSCALLS, 1);
+	if (id < 0 || id >= ZC_BPF_MAX_NR)
+		return 0;
+	__u32 nr = (__u32)id;
+	struct zc_bpf_sys *s = bpf_map_lookup_elem(&sys, &nr);
+	if (!s || !s->follow)
+		return 0;
+	count(ZC_BC_EVENTS, 1);
+	struct zc_bpf_call c = {};
+	c.key.nr = nr;
+	c.key.kind = c.key.from_kind = ZC_BK_OTHER;
+	if (s->mmap) {
+		int fd = (int)arg(regs, s->fd_arg);
+		c.map_file = !(arg(regs, s->flags_arg) & MAP_ANONYMOUS) && fd >= 0;
+		c.len = arg(regs, 1);
+	} else {
+		if (s->fd_arg >= 0)
+			classify_fd((int)arg(regs, s->fd_arg), &c.key.kind, &c.key.dev, &c.key.unresolved);
+		if (s->from_arg >= 0)
+			classify_fd((int)arg(regs, s->from_arg), &c.key.from_kind, &c.key.from_dev, &c.key.unresolved);
+		if (s->flags_arg >= 0)
+			c.key.zerocopy = (arg(regs, s->flags_arg) & MSG_ZEROCOPY) != 0;
+		if (s->mmsg) {
+			c.vec = arg(regs, 1);
+			c.vlen = (unsigned int)arg(regs, 2);
+		}
+	}
+	c.start = bpf_ktime_get_ns();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&calls, &tid, &c, BPF_ANY))
+		count(ZC_BC_DROPPED, 1);
+	return 0;
+}
+
+/* recvmmsg/sendmmsg: the bytes are the messages' msg_len, which the kernel has written. */
+static __always_inline long mmsg_bytes(__u64 vec, long messages)
+{
+	long bytes = 0;
+	for (int i = 0; i < ZC_BPF_MMSG_MAX; i++) {
+		unsigned int len = 0;
+		if (i >= messages)
+			break;
+		/* struct mmsghdr: a struct msghdr, then unsigned int msg_len */
+		bpf_probe_read_user(&len, sizeof len,
+				    (const void *)(vec + (__u64)i * sizeof(struct mmsghdr) + offsetof(struct mmsghdr, msg_len)));
+		bytes += len;
+	}
+	return bytes;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zc_bpf_call *in = bpf_map_lookup_elem(&calls, &tid);
+	if (!in)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct zc_bpf_call c = *in;
+	bpf_map_delete_elem(&calls, &tid);
+	count(ZC_BC_EVENTS, 1);
+	if ((long)BPF_CORE_READ(regs, orig_ax) != (long)c.key.nr) {
+		count(ZC_BC_UNMATCHED, 1);
+		return 0;
+	}
+	__u32 nr = c.key.nr;
+	struct zc_bpf_sys *s = bpf_map_lookup_elem(&sys, &nr);
+	if (!s)
+		return 0;
+	if (s->mmap) {
+		if (ret < 0 && ret > -4096)
+			return 0;
+		count(c.map_file ? ZC_BC_MMAPS_FILE : ZC_BC_MMAPS_ANON, 1);
+		count(c.map_file ? ZC_BC_MAPPED_FILE : ZC_BC_MAPPED_ANON, c.len);
+		return 0;
+	}
+	if (s->mmsg && ret > 0)
+		ret = mmsg_bytes(c.vec, ret);
+	account(&c.key, ret, now - c.start, s->ring);
+	return 0;
+}
+
+static long vma_is_file(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	*(int *)ctx = BPF_CORE_READ(vma, vm_file) != NULL;
+	return 0;
+}
+
+static __always_inline void fault(unsigned long address, int in_kernel)
+{
+	if (!traced() || address >= (1ull << 47))
+		return;
+	count(ZC_BC_EVENTS, 1);
+	if (in_kernel)
+		count(ZC_BC_FAULTS_IN_KERNEL, 1);
+	int file = -1;
+	bpf_find_vma(bpf_get_current_task_btf(), address, vma_is_file, &file, 0);
+	count(file == 1 ? ZC_BC_FAULTS_FILE : file == 0 ? ZC_BC_FAULTS_ANON : ZC_BC_FAULTS_UNKNOWN, 1);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(on_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	fault(address, 0);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(on_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	fault(address, 1);
+	return 0;
+}
+
+/* task_newtask, not sched_process_fork: io_uring's workers are made without a fork. */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(on_new_task, struct task_struct *child, __u64 clone_flags)
+{
+	__u32 ptgid = bpf_get_current_pid_tgid() >> 32, ctgid = BPF_CORE_READ(child, tgid);
+	__u32 *state = bpf_map_lookup_elem(&procs, &ptgid);
+	if (!state || *state != ZC_BPF_TRACED)
+		return 0;
+	count(ZC_BC_EVENTS, 1);
+	if (ctgid == ptgid) {
+		count(ZC_BC_THREADS, 1);
+		return 0;
+	}
+	__u32 traced_state = ZC_BPF_TRACED;
+	if (bpf_map_update_elem(&procs, &ctgid, &traced_state, BPF_ANY))
+		count(ZC_BC_DROPPED, 1);
+	count(ZC_BC_PROCESSES, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 *state = bpf_map_lookup_elem(&procs, &tgid);
+	if (state && *state == ZC_BPF_AT_EXEC)
+		*state = ZC_BPF_TRACED;
+	return 0;
+}
+
+/* A process's last thread is gone: forget it, so that its pid can be reused untraced. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_task_exit, struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_uring_submit, struct io_kiocb *req)
+{
+	if (!traced())
+		return 0;
+	__u32 op = BPF_CORE_READ(req, opcode);
+	struct zc_bpf_sys *s = bpf_map_lookup_elem(&uring_ops, &op);
+	if (!s || !s->follow)
+		return 0;
+	count(ZC_BC_EVENTS, 1);
+	struct zc_bpf_call c = {};
+	c.key.nr = ZC_BPF_URING_BASE + op;
+	c.key.kind = c.key.from_kind = ZC_BK_OTHER;
+	c.key.zerocopy = s->zerocopy;
+	c.start = bpf_ktime_get_ns();
+	__u64 at = (__u64)req;
+	if (bpf_map_update_elem(&requests, &at, &c, BPF_ANY))
+		count(ZC_BC_DROPPED, 1);
+	return 0;
+}
+
+/* The request's file is assigned by the time it completes (fixed files included). */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	__u64 at = (__u64)req;
+	struct zc_bpf_call *in = bpf_map_lookup_elem(&requests, &at);
+	if (!in)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct zc_bpf_call c = *in;
+	__u32 flags = BPF_CORE_READ(cqe, flags);
+	if (!(flags & IORING_CQE_F_MORE))
+		bpf_map_delete_elem(&requests, &at);
+	count(ZC_BC_EVENTS, 1);
+	struct io_kiocb *r = req;
+	classify_file(BPF_CORE_READ(r, file), &c.key.kind, &c.key.dev);
+	account(&c.key, BPF_CORE_READ(cqe, res), now - c.start, 0);
+	return 0;
+}
