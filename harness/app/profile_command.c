@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,7 +67,19 @@ static void usage(FILE *f)
 		"  --buffer-kib K    perf: trace buffer per CPU (default 1024); a full buffer drops\n"
 		"                    events, and the profile says how many\n"
 		"  --results DIR     where the results of make bench are (default results)\n"
+		"  --list-syscalls   print the IO syscalls followed (NAME FD_ARG FROM_ARG: the path's\n"
+		"                    descriptor and, for a move, its source's; -1 none) and exit\n"
 		"Exit status: the command's; 2 for bad input or when tracing is not permitted.\n");
+}
+
+/* The syscalls whose calls make paths (not mmap: it counts mappings), for cross-checks. */
+static void list_syscalls(void)
+{
+	size_t n;
+	const struct zc_syscall_info *s = zc_io_syscalls(&n);
+	for (size_t i = 0; i < n; i++)
+		if (s[i].dir == ZC_DIR_IN || s[i].dir == ZC_DIR_OUT || s[i].dir == ZC_DIR_MOVE || s[i].dir == ZC_DIR_RING)
+			printf("%s %d %d\n", s[i].name, s[i].fd_arg, s[i].from_arg);
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -76,7 +89,7 @@ static int parse(int argc, char **argv, struct options *o)
 		{"pid", required_argument, NULL, 'p'},	    {"duration", required_argument, NULL, 'd'},
 		{"overhead", required_argument, NULL, 'n'}, {"buffer-kib", required_argument, NULL, 'b'},
 		{"results", required_argument, NULL, 'r'},  {"help", no_argument, NULL, 'h'},
-		{"mechanism", required_argument, NULL, 'm'},
+		{"mechanism", required_argument, NULL, 'm'},  {"list-syscalls", no_argument, NULL, 'l'},
 		{NULL, 0, NULL, 0}};
 	*o = (struct options){.results = "results", .buffer_kib = 1024, .mechanism = "auto"};
 	long v;
@@ -135,6 +148,9 @@ static int parse(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
+			return 1;
+		case 'l':
+			list_syscalls();
 			return 1;
 		default:
 			fprintf(stderr, "zcbench profile: see zcbench profile --help\n");
@@ -211,10 +227,38 @@ static struct zc_tracer *open_tracer(const struct options *o, const int *tids, s
 }
 
 /*
+ * A traced process stopped for us (perf holds them, see run_once): at its exit, once its
+ * events are read, its descriptors looked up while they are still open; at a fork, at
+ * once; a signal on its way, delivered; a stop signal, obeyed (LISTEN).
+ */
+static void release_stop(pid_t pid, int status, struct zc_tracer *rec, const struct zc_tracer_ops *ops)
+{
+	int event = (unsigned)status >> 16, sig = WSTOPSIG(status);
+	if (event == PTRACE_EVENT_EXIT) {
+		/* Two reads: the second hands over every event older than the first, which
+		 * holds all of the stopped process's. */
+		ops->poll(rec, 0);
+		ops->poll(rec, 0);
+		ptrace(PTRACE_CONT, pid, 0, 0);
+	} else if (event == PTRACE_EVENT_STOP) {
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			ptrace(PTRACE_LISTEN, pid, 0, 0);
+		else
+			ptrace(PTRACE_CONT, pid, 0, 0);
+	} else if (event) {
+		ptrace(PTRACE_CONT, pid, 0, 0);
+	} else {
+		ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig);
+	}
+}
+
+/*
  * Runs the command once; traced when agg is given. The child waits on a pipe until the
  * tracer is open on it; tracing starts at its execve (perf: enable_on_exec; bpf: the
- * process's state in the map), so nothing of ours is counted. Returns 0, or 2 with the
- * message printed.
+ * process's state in the map), so nothing of ours is counted. With perf, zcbench is also
+ * the command's ptrace tracer for its exits only (PTRACE_O_TRACEEXIT, children followed):
+ * a process that exits is held until its events are read, so that a descriptor it kept
+ * open is still there to be looked up. Returns 0, or 2 with the message printed.
  */
 static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_ioprof_run *run)
 {
@@ -255,6 +299,10 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 			return 2;
 		}
 	}
+	/* perf: hold the command's processes at their exits until their events are read. */
+	int held = rec && run->mechanism == &zc_tracer_perf &&
+		   ptrace(PTRACE_SEIZE, child, 0,
+			  PTRACE_O_TRACEEXIT | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE) == 0;
 	double cpu0 = self_cpu_s(), t0 = now_s();
 	if (write(release[1], "g", 1) != 1) {
 		fprintf(stderr, "zcbench profile: cannot start the command: %s\n", strerror(errno));
@@ -275,9 +323,15 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 	struct rusage ru;
 	double deadline = o->duration ? t0 + o->duration : 0, killed_at = 0;
 	for (;;) {
-		pid_t w = wait4(child, &status, WNOHANG, &ru);
+		pid_t w = wait4(held ? -1 : child, &status, WNOHANG | (held ? __WALL : 0), &ru);
+		if (w > 0 && WIFSTOPPED(status)) {
+			release_stop(w, status, rec, run->mechanism);
+			continue;
+		}
 		if (w == child)
 			break;
+		if (w > 0)
+			continue; /* a descendant's end, reported to us as its tracer */
 		if ((stop_requests || (deadline && now_s() > deadline)) && !signalled) {
 			/* Ctrl-C reached the command too (same process group); a kill or the
 			 * duration did not: pass it on, and insist after 2 s. */

@@ -158,7 +158,8 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(tot, "msg_zerocopy_bytes", json_integer((json_int_t)sum->zc_sends));
 	json_object_set_new(tot, "io_calls", json_integer((json_int_t)sum->io_calls));
 	json_object_set_new(tot, "io_time_s", json_real((double)sum->io_ns * 1e-9));
-	json_object_set_new(tot, "syscalls", json_integer((json_int_t)run->counts.syscalls));
+	json_object_set_new(tot, "syscalls", run->counts.syscalls_counted ? json_integer((json_int_t)run->counts.syscalls)
+									  : json_null());
 	json_object_set_new(tot, "context_switches", json_integer((json_int_t)run->counts.ctx_switches));
 	json_object_set_new(doc, "totals", tot);
 
@@ -184,6 +185,7 @@ json_t *zc_ioprof_json(const struct zc_ioprof *p, const struct zc_ioprof_run *ru
 	json_object_set_new(t, "mechanism_reason", json_string(run->mechanism_why));
 	json_object_set_new(t, "description", json_string(run->mechanism ? run->mechanism->description : ""));
 	json_object_set_new(t, "tracefs", perf ? json_string(run->counts.tracefs) : json_null());
+	json_object_set_new(t, "hooks", perf ? json_null() : json_string(run->counts.hooks));
 	json_object_set_new(t, "events", json_integer((json_int_t)run->counts.samples));
 	json_object_set_new(t, "lost_events", json_integer((json_int_t)run->counts.lost));
 	json_object_set_new(t, "buffer_bytes_per_cpu", perf ? json_integer((json_int_t)run->counts.buffer_bytes) : json_null());

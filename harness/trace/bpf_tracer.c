@@ -20,6 +20,7 @@
 
 #if ZC_HAVE_BPF
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/ioprof_bpf.h"
@@ -31,14 +32,40 @@ struct zc_tracer {
 	struct zc_ioprof *agg;
 	int *tgids;
 	size_t ntgids;
-	int on_exec;
+	int on_exec, fentry;
+	char hooks[400];
 };
 
-/* libbpf's own messages: the last warning is kept for the reason, none is printed. */
+/* Loads either the fentry/fexit programs (those whose function this kernel has) or the
+ * raw_syscalls ones; the others (forks, faults, io_uring) always. Returns how many
+ * fentry/fexit programs are loaded. */
+static int choose_hooks(struct bpf_object *obj, int fentry)
+{
+	struct bpf_program *p;
+	int n = 0;
+	struct btf *vmlinux = fentry ? btf__load_vmlinux_btf() : NULL;
+	bpf_object__for_each_program(p, obj)
+	{
+		const char *sec = bpf_program__section_name(p);
+		int is_fentry = !strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6);
+		int is_raw = !strcmp(sec, "tp_btf/sys_enter") || !strcmp(sec, "tp_btf/sys_exit");
+		int load = is_fentry ? vmlinux && btf__find_by_name_kind(vmlinux, strchr(sec, '/') + 1, BTF_KIND_FUNC) > 0
+				     : !is_raw || !fentry;
+		bpf_program__set_autoload(p, load);
+		n += is_fentry && load;
+	}
+	btf__free(vmlinux);
+	return n;
+}
+
+/* libbpf's own messages: the first warning is kept for the reason; none is printed
+ * (ZC_BPF_DEBUG=1 prints them all). */
 static char libbpf_said[256];
 static int keep_warning(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_WARN) {
+	if (getenv("ZC_BPF_DEBUG"))
+		vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_WARN && !libbpf_said[0]) { /* the first: the cause */
 		vsnprintf(libbpf_said, sizeof libbpf_said, fmt, ap);
 		libbpf_said[strcspn(libbpf_said, "\n")] = '\0';
 	}
@@ -135,8 +162,27 @@ static struct zc_tracer *bpf_open_tracer(const int *tids, size_t ntids, int on_e
 			t->tgids[t->ntgids++] = g;
 	}
 	libbpf_set_print(keep_warning);
-	libbpf_said[0] = '\0';
-	t->skel = zc_ioprof_bpf__open_and_load();
+	/* fentry/fexit where the kernel allows function tracing, else the tracepoints. */
+	char refused_fentry[256] = "";
+	for (int fentry = 1; fentry >= 0 && !t->skel; fentry--) {
+		libbpf_said[0] = '\0';
+		t->skel = zc_ioprof_bpf__open();
+		int hooked = t->skel ? choose_hooks(t->skel->obj, fentry) : 0;
+		if (t->skel && zc_ioprof_bpf__load(t->skel) != 0) {
+			if (fentry)
+				snprintf(refused_fentry, sizeof refused_fentry, "%s", libbpf_said[0] ? libbpf_said : strerror(errno));
+			zc_ioprof_bpf__destroy(t->skel);
+			t->skel = NULL;
+		} else if (t->skel) {
+			t->fentry = fentry;
+			if (fentry)
+				snprintf(t->hooks, sizeof t->hooks, "fentry/fexit on %d syscall entry points", hooked / 2);
+			else
+				snprintf(t->hooks, sizeof t->hooks,
+					 "raw_syscalls sys_enter/sys_exit (every syscall takes the traced path; fentry refused: %s)",
+					 refused_fentry);
+		}
+	}
 	if (!t->skel) {
 		snprintf(why, whylen, "the BPF program did not load: %s%s%s", strerror(errno), libbpf_said[0] ? ": " : "",
 			 libbpf_said);
@@ -223,13 +269,23 @@ static int by_calls(const void *a, const void *b)
 	return x->calls > y->calls ? -1 : x->calls < y->calls;
 }
 
-static void read_sizes(struct zc_tracer *t, int ncpus)
+static int add_size(struct size_count **all, size_t *n, size_t *cap, struct zc_io_path *p, uint64_t bytes,
+		    uint64_t calls)
+{
+	struct size_count *grown = zc_grow(*all, cap, *n + 1, sizeof **all);
+	if (!grown)
+		return -1;
+	*all = grown;
+	(*all)[(*n)++] = (struct size_count){p, bytes, calls};
+	return 0;
+}
+
+/* Sizes: those the paths counted in place (all, n), then the sizes map's. */
+static void read_sizes(struct zc_tracer *t, int ncpus, struct size_count *all, size_t n, size_t cap)
 {
 	int fd = bpf_map__fd(t->skel->maps.sizes);
 	struct zc_bpf_size_key key, next;
 	uint64_t *per_cpu = calloc((size_t)ncpus, sizeof *per_cpu);
-	struct size_count *all = NULL;
-	size_t n = 0, cap = 0;
 	for (void *prev = NULL; per_cpu && bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, per_cpu) != 0)
@@ -238,11 +294,8 @@ static void read_sizes(struct zc_tracer *t, int ncpus)
 		for (int c = 0; c < ncpus; c++)
 			calls += per_cpu[c];
 		struct zc_io_path *p = path_of(t, &key.path);
-		struct size_count *grown = zc_grow(all, &cap, n + 1, sizeof *all);
-		if (!p || !grown)
-			continue;
-		all = grown;
-		all[n++] = (struct size_count){p, key.bytes, calls};
+		if (p)
+			add_size(&all, &n, &cap, p, key.bytes, calls);
 	}
 	/* One entry per (path, size), then each path's sizes, most calls first. */
 	qsort(all, n, sizeof *all, by_path_then_calls);
@@ -273,7 +326,7 @@ static void read_sizes(struct zc_tracer *t, int ncpus)
 	free(per_cpu);
 }
 
-static void read_paths(struct zc_tracer *t, int ncpus)
+static void read_paths(struct zc_tracer *t, int ncpus, struct size_count **all, size_t *n, size_t *cap)
 {
 	int fd = bpf_map__fd(t->skel->maps.paths);
 	struct zc_bpf_path_key key, next;
@@ -299,6 +352,9 @@ static void read_paths(struct zc_tracer *t, int ncpus)
 			}
 			for (int b = 0; b < ZC_BPF_BUCKETS && b < ZC_SIZE_BUCKETS; b++)
 				p->hist[b] += x->hist[b];
+			for (int k = 0; k < ZC_BPF_SLOTS; k++)
+				if (x->slot_calls[k])
+					add_size(all, n, cap, p, x->slot_bytes[k], x->slot_calls[k]);
 		}
 	}
 	free(v);
@@ -318,8 +374,10 @@ static void bpf_finish(struct zc_tracer *t, struct zc_recorder_counts *c)
 			for (int cpu = 0; cpu < ncpus; cpu++)
 				counts[k] += per_cpu[cpu];
 	free(per_cpu);
-	read_paths(t, ncpus);
-	read_sizes(t, ncpus);
+	struct size_count *sizes = NULL;
+	size_t nsizes = 0, capsizes = 0;
+	read_paths(t, ncpus, &sizes, &nsizes, &capsizes);
+	read_sizes(t, ncpus, sizes, nsizes, capsizes);
 	struct zc_ioprof *a = t->agg;
 	a->faults_file += counts[ZC_BC_FAULTS_FILE];
 	a->faults_anon += counts[ZC_BC_FAULTS_ANON];
@@ -336,13 +394,15 @@ static void bpf_finish(struct zc_tracer *t, struct zc_recorder_counts *c)
 	c->samples = counts[ZC_BC_EVENTS];
 	c->lost = counts[ZC_BC_DROPPED];
 	c->syscalls = counts[ZC_BC_SYSCALLS];
+	c->syscalls_counted = !t->fentry;
 	c->ncpus = ncpus;
+	snprintf(c->hooks, sizeof c->hooks, "%s", t->hooks);
 	zc_task_counters_read(t->counters, c);
 }
 
 const struct zc_tracer_ops zc_tracer_bpf = {
 	.name = "bpf",
-	.description = "eBPF (libbpf CO-RE) on raw_syscalls sys_enter/sys_exit, exceptions:page_fault_user/kernel, "
+	.description = "eBPF (libbpf CO-RE) on the IO syscalls (see hooks), exceptions:page_fault_user/kernel, "
 		       "task_newtask, sched_process_exec/exit and io_uring submit/complete: descriptors resolved from their "
 		       "struct file in the kernel, per-path counters aggregated in per-CPU maps, nothing copied per "
 		       "event; counters for context switches and faults",

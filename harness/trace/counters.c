@@ -106,8 +106,10 @@ void zc_task_counters_read(struct zc_task_counters *c, struct zc_recorder_counts
 		if (c->fd[i] >= 0 && read(c->fd[i], &v, sizeof v) == (ssize_t)sizeof v)
 			sum[i % NCNTS] += v;
 	}
-	if (c->n > CNT_SYSCALLS && c->fd[CNT_SYSCALLS] >= 0)
+	if (c->n > CNT_SYSCALLS && c->fd[CNT_SYSCALLS] >= 0) {
 		out->syscalls = sum[CNT_SYSCALLS];
+		out->syscalls_counted = 1;
+	}
 	out->ctx_switches = sum[CNT_SWITCHES];
 	out->faults = sum[CNT_FAULTS];
 	out->faults_major = sum[CNT_FAULTS_MAJ];

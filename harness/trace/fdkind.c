@@ -7,7 +7,7 @@
  * file, pipe or socket, the socket's protocol comes from its "system.sockprotoname"
  * attribute, and a file's filesystem from its device in mountinfo. The lookup happens
  * when the event is read, milliseconds later; a descriptor closed by then is counted as
- * unresolved, never guessed.
+ * unresolved: of kind other, or file (filesystem unknown) when it was opened by path.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -261,6 +261,12 @@ void zc_fd_early(struct zc_fdtable *t, const struct zc_tev *x)
 	}
 }
 
+static int opens_by_path(const struct zc_syscall_info *s)
+{
+	return !strcmp(s->name, "openat") || !strcmp(s->name, "openat2") || !strcmp(s->name, "open") ||
+	       !strcmp(s->name, "creat");
+}
+
 void zc_fd_follow(struct zc_fdtable *t, int pid, const struct zc_syscall_info *s, const uint64_t args[6],
 		  long ret, uint64_t time)
 {
@@ -269,10 +275,13 @@ void zc_fd_follow(struct zc_fdtable *t, int pid, const struct zc_syscall_info *s
 	case ZC_FX_NEW:
 		if (ret >= 0) {
 			forget(t, pid, (int)ret);
-			if ((e = early_get(t, pid, (int)ret, time)))
-				set(t, pid, (int)ret, e->info);
-			else
-				zc_fd_lookup(t, pid, (int)ret);
+			e = early_get(t, pid, (int)ret, time);
+			struct zc_fd_info i = e ? e->info : zc_fd_lookup(t, pid, (int)ret);
+			/* Closed before it could be looked at: what opens by path opens a file (or a
+			 * device, which cannot be told apart now); still counted as unresolved. */
+			if (i.unresolved && opens_by_path(s))
+				i = (struct zc_fd_info){.kind = ZC_FD_FILE, .fs = "unknown", .unresolved = 1};
+			set(t, pid, (int)ret, i);
 		}
 		break;
 	case ZC_FX_SOCKET:

@@ -94,10 +94,12 @@ struct zc_recorder_counts {
 	uint64_t samples;   /* events read */
 	uint64_t lost;      /* events the kernel dropped: buffers full */
 	uint64_t syscalls;  /* all syscalls of the traced tasks, IO or not (counted) */
+	int syscalls_counted; /* 0: not counted (bpf on fentry: counting them would slow every syscall) */
 	uint64_t ctx_switches, faults, faults_major;
 	size_t buffer_bytes; /* per CPU (perf) */
 	int ncpus;
 	char tracefs[400];   /* perf */
+	char hooks[400];     /* bpf: where its programs are attached, and why */
 	uint64_t unresolved; /* bpf: calls on no descriptor */
 };
 void zc_recorder_counts(struct zc_recorder *r, struct zc_recorder_counts *c);

@@ -67,3 +67,22 @@ zcbench_bin() {
 JQ_BYTES='def fmt_bytes: if . == null then "?" elif . >= 1073741824 then "\(. / 1073741824 * 10 | round / 10) GiB"
   elif . >= 1048576 then "\(. / 1048576 * 10 | round / 10) MiB" elif . >= 1024 then "\(. / 1024 | round) KiB"
   else "\(. | round) B" end;'
+
+# nginx_conf DIR PORT on|off: Debian's nginx in the foreground, one worker, serving DIR/www
+# on 127.0.0.1:PORT with sendfile on or off; defaults otherwise (output_buffers 2 32k,
+# sendfile_max_chunk 2m); a file's descriptor is cached so that a request does not reopen it.
+nginx_conf() {
+  cat <<CONF
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/logs/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile $3;
+  open_file_cache max=16;
+  server { listen 127.0.0.1:$2; root $1/www; }
+}
+CONF
+}

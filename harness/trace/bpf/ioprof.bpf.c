@@ -5,9 +5,9 @@
  *
  * Only the processes in `procs` are traced: the command zcbench started (from its
  * execve on) or attached to, and every process they start (task_newtask). At an IO
- * syscall's entry the descriptor's kind comes from the struct file it refers to in the
- * caller's own table, so nothing depends on the process still existing when zcbench
- * looks; at its exit the call is added to its path's counters. io_uring requests are
+ * syscall (fentry/fexit on its entry point) the descriptor's kind comes from the struct
+ * file it refers to in the caller's own table, so nothing depends on the process still
+ * existing when zcbench looks; at its exit the call is added to its path's counters. io_uring requests are
  * followed from submission to completion, by opcode and the request's file.
  * GPL: bpf_probe_read_kernel and bpf_find_vma are GPL-only helpers.
  */
@@ -56,12 +56,23 @@ struct {
 	__type(value, struct zc_bpf_sys);
 } uring_ops SEC(".maps");
 
+/* Per traced thread: its call in flight, and the descriptors it used last. */
+#define FD_CACHE 4
+struct task_state {
+	struct zc_bpf_call call;
+	__u64 file[FD_CACHE]; /* struct file * */
+	__u32 dev[FD_CACHE];
+	int fd[FD_CACHE];
+	unsigned char kind[FD_CACHE];
+	unsigned int next; /* the cache slot to replace */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* thread id */
-	__type(value, struct zc_bpf_call);
-} calls SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} tasks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -111,17 +122,17 @@ static __always_inline __u64 arg(const struct pt_regs *regs, int i)
 {
 	switch (i) {
 	case 0:
-		return BPF_CORE_READ(regs, di);
+		return regs->di;
 	case 1:
-		return BPF_CORE_READ(regs, si);
+		return regs->si;
 	case 2:
-		return BPF_CORE_READ(regs, dx);
+		return regs->dx;
 	case 3:
-		return BPF_CORE_READ(regs, r10);
+		return regs->r10;
 	case 4:
-		return BPF_CORE_READ(regs, r8);
+		return regs->r8;
 	default:
-		return BPF_CORE_READ(regs, r9);
+		return regs->r9;
 	}
 }
 
@@ -153,26 +164,46 @@ static __always_inline void classify_file(struct file *f, unsigned char *kind, u
 	}
 }
 
-/* Descriptor fd of the current task: its struct file, from the task's own table. */
+/* Descriptor fd of the current task: its struct file, from the task's own table. The
+ * walk from the task is direct loads (BTF pointers); the array slot, one probe read. */
 static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
-	if (fd < 0 || (unsigned int)fd >= max)
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof f, &fds[fd]);
 	return f;
 }
 
-static __always_inline void classify_fd(int fd, unsigned char *kind, unsigned int *dev, unsigned char *unresolved)
+/* The kind of descriptor fd, from the thread's cache when it still refers to the same
+ * struct file (a program reads and writes the same few descriptors over and over). */
+static __always_inline void classify_fd(struct task_state *ts, int fd, unsigned char *kind, unsigned int *dev,
+					unsigned char *unresolved)
 {
 	struct file *f = fd_file(fd);
-	if (!f)
+	if (!f) {
 		*unresolved = 1; /* no such descriptor: the call fails with EBADF */
+		classify_file(f, kind, dev);
+		return;
+	}
+	for (int i = 0; i < FD_CACHE; i++) {
+		if (ts->fd[i] == fd && ts->file[i] == (__u64)f) {
+			*kind = ts->kind[i];
+			*dev = ts->dev[i];
+			return;
+		}
+	}
 	classify_file(f, kind, dev);
+	unsigned int slot = ts->next++ % FD_CACHE;
+	if (slot < FD_CACHE) {
+		ts->fd[slot] = fd;
+		ts->file[slot] = (__u64)f;
+		ts->kind[slot] = *kind;
+		ts->dev[slot] = *dev;
+	}
 }
 
 /* log2 bucket: 0, 1, 2-3 -> 2, 4-7 -> 3, ... (no loops, no clz in BPF) */
@@ -235,6 +266,18 @@ static __always_inline void account(const struct zc_bpf_path_key *k, long ret, _
 	__u32 b = bucket(n);
 	if (b < ZC_BPF_BUCKETS)
 		v->hist[b]++;
+	/* Most programs repeat a few sizes: those are counted in place (per CPU). */
+	for (int i = 0; i < ZC_BPF_SLOTS; i++) {
+		if (v->slot_calls[i] && v->slot_bytes[i] == n) {
+			v->slot_calls[i]++;
+			return;
+		}
+		if (!v->slot_calls[i]) {
+			v->slot_bytes[i] = n;
+			v->slot_calls[i] = 1;
+			return;
+		}
+	}
 	struct zc_bpf_size_key sk = {.path = *k, .bytes = n};
 	__u64 *c = bpf_map_lookup_elem(&sizes, &sk);
 	if (!c) {
@@ -248,42 +291,21 @@ static __always_inline void account(const struct zc_bpf_path_key *k, long ret, _
 		v->sizes_dropped++;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+/*
+ * A traced thread enters a followed syscall: its start. Its descriptors are classified at
+ * the exit, where the arguments are the same registers.
+ */
+static __always_inline int on_enter(const struct pt_regs *regs)
 {
-	if (!traced())
-		return 0;
-	count(ZC_BC_SYSCALLS, 1);
-	if (id < 0 || id >= ZC_BPF_MAX_NR)
-		return 0;
-	__u32 nr = (__u32)id;
-	struct zc_bpf_sys *s = bpf_map_lookup_elem(&sys, &nr);
-	if (!s || !s->follow)
-		return 0;
-	count(ZC_BC_EVENTS, 1);
-	struct zc_bpf_call c = {};
-	c.key.nr = nr;
-	c.key.kind = c.key.from_kind = ZC_BK_OTHER;
-	if (s->mmap) {
-		int fd = (int)arg(regs, s->fd_arg);
-		c.map_file = !(arg(regs, s->flags_arg) & MAP_ANONYMOUS) && fd >= 0;
-		c.len = arg(regs, 1);
-	} else {
-		if (s->fd_arg >= 0)
-			classify_fd((int)arg(regs, s->fd_arg), &c.key.kind, &c.key.dev, &c.key.unresolved);
-		if (s->from_arg >= 0)
-			classify_fd((int)arg(regs, s->from_arg), &c.key.from_kind, &c.key.from_dev, &c.key.unresolved);
-		if (s->flags_arg >= 0)
-			c.key.zerocopy = (arg(regs, s->flags_arg) & MSG_ZEROCOPY) != 0;
-		if (s->mmsg) {
-			c.vec = arg(regs, 1);
-			c.vlen = (unsigned int)arg(regs, 2);
-		}
-	}
-	c.start = bpf_ktime_get_ns();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&calls, &tid, &c, BPF_ANY))
+	struct task_state *ts = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
 		count(ZC_BC_DROPPED, 1);
+		return 0;
+	}
+	count(ZC_BC_EVENTS, 1);
+	ts->call.key.nr = (unsigned int)regs->orig_ax;
+	ts->call.start = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -303,36 +325,95 @@ static __always_inline long mmsg_bytes(__u64 vec, long messages)
 	return bytes;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int on_exit(const struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct zc_bpf_call *in = bpf_map_lookup_elem(&calls, &tid);
-	if (!in)
+	struct task_state *ts = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (!ts || !ts->call.start)
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct zc_bpf_call c = *in;
-	bpf_map_delete_elem(&calls, &tid);
+	__u64 now = bpf_ktime_get_ns(), start = ts->call.start;
+	__u32 nr = (__u32)regs->orig_ax;
+	ts->call.start = 0;
 	count(ZC_BC_EVENTS, 1);
-	if ((long)BPF_CORE_READ(regs, orig_ax) != (long)c.key.nr) {
+	if (nr != ts->call.key.nr) {
 		count(ZC_BC_UNMATCHED, 1);
 		return 0;
 	}
-	__u32 nr = c.key.nr;
 	struct zc_bpf_sys *s = bpf_map_lookup_elem(&sys, &nr);
-	if (!s)
+	if (!s || !s->follow)
 		return 0;
 	if (s->mmap) {
 		if (ret < 0 && ret > -4096)
 			return 0;
-		count(c.map_file ? ZC_BC_MMAPS_FILE : ZC_BC_MMAPS_ANON, 1);
-		count(c.map_file ? ZC_BC_MAPPED_FILE : ZC_BC_MAPPED_ANON, c.len);
+		int file = !(arg(regs, s->flags_arg) & MAP_ANONYMOUS) && (int)arg(regs, s->fd_arg) >= 0;
+		count(file ? ZC_BC_MMAPS_FILE : ZC_BC_MMAPS_ANON, 1);
+		count(file ? ZC_BC_MAPPED_FILE : ZC_BC_MAPPED_ANON, arg(regs, 1));
 		return 0;
 	}
+	struct zc_bpf_path_key key = {.nr = nr, .kind = ZC_BK_OTHER, .from_kind = ZC_BK_OTHER};
+	if (s->fd_arg >= 0)
+		classify_fd(ts, (int)arg(regs, s->fd_arg), &key.kind, &key.dev, &key.unresolved);
+	if (s->from_arg >= 0)
+		classify_fd(ts, (int)arg(regs, s->from_arg), &key.from_kind, &key.from_dev, &key.unresolved);
+	if (s->flags_arg >= 0)
+		key.zerocopy = (arg(regs, s->flags_arg) & MSG_ZEROCOPY) != 0;
 	if (s->mmsg && ret > 0)
-		ret = mmsg_bytes(c.vec, ret);
-	account(&c.key, ret, now - c.start, s->ring);
+		ret = mmsg_bytes(arg(regs, 1), ret);
+	account(&key, ret, now - start, s->ring);
 	return 0;
+}
+
+/*
+ * Two ways in; the user half loads one. fentry/fexit on each followed syscall's x86-64
+ * entry point (sendfile's is sendfile64): nothing else pays. Where the kernel refuses
+ * function tracing, the raw_syscalls tracepoints: every syscall of every process then
+ * takes the kernel's slow path, and the programs filter.
+ */
+#define FOLLOW(fn)                                                                                  \
+	SEC("fentry/__x64_sys_" #fn)                                                                \
+	int BPF_PROG(enter_##fn, const struct pt_regs *regs) { return traced() ? on_enter(regs) : 0; } \
+	SEC("fexit/__x64_sys_" #fn)                                                                 \
+	int BPF_PROG(exit_##fn, const struct pt_regs *regs, long ret) { return on_exit(regs, ret); }
+FOLLOW(read)
+FOLLOW(pread64)
+FOLLOW(readv)
+FOLLOW(preadv)
+FOLLOW(preadv2)
+FOLLOW(recvfrom)
+FOLLOW(recvmsg)
+FOLLOW(recvmmsg)
+FOLLOW(write)
+FOLLOW(pwrite64)
+FOLLOW(writev)
+FOLLOW(pwritev)
+FOLLOW(pwritev2)
+FOLLOW(sendto)
+FOLLOW(sendmsg)
+FOLLOW(sendmmsg)
+FOLLOW(sendfile64)
+FOLLOW(splice)
+FOLLOW(tee)
+FOLLOW(vmsplice)
+FOLLOW(copy_file_range)
+FOLLOW(mmap)
+FOLLOW(io_uring_enter)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	if (!traced())
+		return 0;
+	count(ZC_BC_SYSCALLS, 1);
+	__u32 nr = (__u32)id;
+	struct zc_bpf_sys *s = bpf_map_lookup_elem(&sys, &nr);
+	if (s && s->follow)
+		on_enter(regs);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(regs, ret);
 }
 
 static long vma_is_file(struct task_struct *task, struct vm_area_struct *vma, void *ctx)

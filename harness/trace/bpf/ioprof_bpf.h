@@ -35,10 +35,12 @@ struct zc_bpf_path_key {
 	unsigned int dev, from_dev; /* a file's superblock's device (kernel encoding) */
 };
 
+#define ZC_BPF_SLOTS 4 /* exact sizes kept in the path's own value before the sizes map */
 struct zc_bpf_path_val {
 	unsigned long long calls, errors, bytes, time_ns, min, max;
 	unsigned long long sizes_dropped; /* calls whose exact size found no room in sizes */
 	unsigned long long hist[ZC_BPF_BUCKETS];
+	unsigned long long slot_bytes[ZC_BPF_SLOTS], slot_calls[ZC_BPF_SLOTS];
 };
 
 struct zc_bpf_size_key {
