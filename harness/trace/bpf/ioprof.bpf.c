@@ -56,15 +56,9 @@ struct {
 	__type(value, struct zc_bpf_sys);
 } uring_ops SEC(".maps");
 
-/* Per traced thread: its call in flight, and the descriptors it used last. */
-#define FD_CACHE 4
+/* Per traced thread: its call in flight. */
 struct task_state {
 	struct zc_bpf_call call;
-	__u64 file[FD_CACHE]; /* struct file * */
-	__u32 dev[FD_CACHE];
-	int fd[FD_CACHE];
-	unsigned char kind[FD_CACHE];
-	unsigned int next; /* the cache slot to replace */
 };
 
 struct {
@@ -136,25 +130,33 @@ static __always_inline __u64 arg(const struct pt_regs *regs, int i)
 	}
 }
 
-/* The kind of a struct file: its inode's type, a socket's family and protocol. */
-static __always_inline void classify_file(struct file *f, unsigned char *kind, unsigned int *dev)
+/* A kernel pointer read as a number, made a read-only BTF pointer again: its fields are
+ * then plain loads (the verifier guards them), not one helper call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define AS(type, p) ((type *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(type)))
+
+/* The kind of a struct file: its inode's type, a socket's family and protocol. Read
+ * afresh at every call: a descriptor's number, and even its struct file's address, can
+ * belong to another file a moment later. */
+static __always_inline void classify_file(const void *file, unsigned char *kind, unsigned int *dev)
 {
 	*kind = ZC_BK_OTHER;
 	*dev = 0;
-	if (!f)
+	if (!file)
 		return;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	unsigned int mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	struct file *f = AS(struct file, file);
+	struct inode *inode = f->f_inode;
+	unsigned int mode = inode->i_mode & S_IFMT;
 	if (mode == S_IFREG) {
 		*kind = ZC_BK_FILE;
-		*dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		*dev = inode->i_sb->s_dev;
 	} else if (mode == S_IFIFO) {
 		*kind = ZC_BK_PIPE;
 	} else if (mode == S_IFSOCK) {
-		struct socket *sock = BPF_CORE_READ(f, private_data);
-		struct sock *sk = BPF_CORE_READ(sock, sk);
-		unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		unsigned short proto = BPF_CORE_READ(sk, sk_protocol);
+		struct socket *sock = AS(struct socket, f->private_data);
+		struct sock *sk = sock->sk;
+		unsigned short family = sk->__sk_common.skc_family;
+		unsigned short proto = sk->sk_protocol;
 		if (family == AF_UNIX)
 			*kind = ZC_BK_UNIX;
 		else if ((family == AF_INET || family == AF_INET6) && (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
@@ -165,45 +167,25 @@ static __always_inline void classify_file(struct file *f, unsigned char *kind, u
 }
 
 /* Descriptor fd of the current task: its struct file, from the task's own table. The
- * walk from the task is direct loads (BTF pointers); the array slot, one probe read. */
-static __always_inline struct file *fd_file(int fd)
+ * walk from the task is plain loads (BTF pointers); the array slot, one probe read. */
+static __always_inline const void *fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
 	struct file **fds = fdt->fd;
-	struct file *f = NULL;
+	const void *f = NULL;
 	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof f, &fds[fd]);
 	return f;
 }
 
-/* The kind of descriptor fd, from the thread's cache when it still refers to the same
- * struct file (a program reads and writes the same few descriptors over and over). */
-static __always_inline void classify_fd(struct task_state *ts, int fd, unsigned char *kind, unsigned int *dev,
-					unsigned char *unresolved)
+static __always_inline void classify_fd(int fd, unsigned char *kind, unsigned int *dev, unsigned char *unresolved)
 {
-	struct file *f = fd_file(fd);
-	if (!f) {
+	const void *f = fd_file(fd);
+	if (!f)
 		*unresolved = 1; /* no such descriptor: the call fails with EBADF */
-		classify_file(f, kind, dev);
-		return;
-	}
-	for (int i = 0; i < FD_CACHE; i++) {
-		if (ts->fd[i] == fd && ts->file[i] == (__u64)f) {
-			*kind = ts->kind[i];
-			*dev = ts->dev[i];
-			return;
-		}
-	}
 	classify_file(f, kind, dev);
-	unsigned int slot = ts->next++ % FD_CACHE;
-	if (slot < FD_CACHE) {
-		ts->fd[slot] = fd;
-		ts->file[slot] = (__u64)f;
-		ts->kind[slot] = *kind;
-		ts->dev[slot] = *dev;
-	}
 }
 
 /* log2 bucket: 0, 1, 2-3 -> 2, 4-7 -> 3, ... (no loops, no clz in BPF) */
@@ -351,9 +333,9 @@ static __always_inline int on_exit(const struct pt_regs *regs, long ret)
 	}
 	struct zc_bpf_path_key key = {.nr = nr, .kind = ZC_BK_OTHER, .from_kind = ZC_BK_OTHER};
 	if (s->fd_arg >= 0)
-		classify_fd(ts, (int)arg(regs, s->fd_arg), &key.kind, &key.dev, &key.unresolved);
+		classify_fd((int)arg(regs, s->fd_arg), &key.kind, &key.dev, &key.unresolved);
 	if (s->from_arg >= 0)
-		classify_fd(ts, (int)arg(regs, s->from_arg), &key.from_kind, &key.from_dev, &key.unresolved);
+		classify_fd((int)arg(regs, s->from_arg), &key.from_kind, &key.from_dev, &key.unresolved);
 	if (s->flags_arg >= 0)
 		key.zerocopy = (arg(regs, s->flags_arg) & MSG_ZEROCOPY) != 0;
 	if (s->mmsg && ret > 0)
