@@ -298,7 +298,8 @@ static void read_sizes(struct zc_tracer *t, int ncpus, struct size_count *all, s
 			add_size(&all, &n, &cap, p, key.bytes, calls);
 	}
 	/* One entry per (path, size), then each path's sizes, most calls first. */
-	qsort(all, n, sizeof *all, by_path_then_calls);
+	if (n)
+		qsort(all, n, sizeof *all, by_path_then_calls);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (m && all[m - 1].path == all[i].path && all[m - 1].bytes == all[i].bytes)

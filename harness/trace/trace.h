@@ -248,7 +248,7 @@ struct zc_ioprof_run {
 	double wall_s, user_s, system_s; /* the command's own: its wall time and CPU */
 	double tracer_cpu_s;  /* zcbench's own CPU while it traced */
 	const struct zc_tracer_ops *mechanism;
-	char mechanism_why[512]; /* why this mechanism (and why not bpf, when perf) */
+	char mechanism_why[600]; /* why this mechanism (and why not bpf, when perf) */
 	struct zc_recorder_counts counts;
 	/* --overhead N: the same command N times untraced and N times traced, ABBA. */
 	int overhead_reps;

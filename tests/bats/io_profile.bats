@@ -163,7 +163,15 @@ need_bpf() {
 @test "Ctrl-C stops the command and still writes the profile" {
   "$ZCBENCH" profile --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=4k 2>"$WORK/err" &
   pid=$!
-  sleep 0.5
+  # Stopped once dd has read (the tracer's start-up takes its own time, longer under ASan).
+  dd_reads=0
+  for _ in $(seq 600); do
+    dd_pid=$(pgrep -x -P "$pid" dd || true)
+    [ -n "$dd_pid" ] && dd_reads=$(awk '/^syscr/ {print $2}' "/proc/$dd_pid/io" 2>/dev/null || echo 0)
+    [ "${dd_reads:-0}" -ge 1000 ] && break
+    sleep 0.05
+  done
+  [ "${dd_reads:-0}" -ge 1000 ]
   kill -INT "$pid"
   status=0
   wait "$pid" || status=$?
