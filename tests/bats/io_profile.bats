@@ -111,6 +111,8 @@ need_bpf() {
   command -v setpriv >/dev/null || skip "no setpriv"
   [ "$(id -u)" -eq 0 ] || skip "needs root to drop it"
   chmod 755 "$WORK"
+  setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$ZCBENCH" ||
+    skip "nobody cannot run $ZCBENCH (a folder above it is closed to others)"
   run setpriv --reuid=65534 --regid=65534 --clear-groups "$ZCBENCH" profile --mechanism bpf -- true
   [ "$status" -eq 2 ]
   [[ "$output" == *"bpf needs root"* ]]
