@@ -282,3 +282,21 @@ expected_suggestions() {
   [ "$(jq '.paths | length' "$WORK/p1.json")" -eq "$("$ROOT/scripts/query" --results "$WORK/tree" --db "$WORK/q.sqlite" \
       --sql 'SELECT count(*) AS n FROM profiles' | sed -n '3s/^| \([0-9]*\) |$/\1/p')" ]
 }
+
+@test "strace -f -yy around the profile, in the same run, counts the fixture's calls per syscall and kind as the profile does" {
+  command -v strace >/dev/null || skip "no strace"
+  "$ZCBENCH" profile --list-syscalls > "$WORK/syscalls"
+  io=$(awk '{print $1}' "$WORK/syscalls" | paste -sd,)
+  # (LeakSanitizer cannot run under ptrace: the sanitizer build's leak check is off here.)
+  ASAN_OPTIONS=detect_leaks=0 strace -f -qq -yy -o "$WORK/trace" -e trace="$io,execve" -- \
+    "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- "$FIXTURE" "$WORK" 2>/dev/null
+  "$ROOT/scripts/lib/strace-paths" "$WORK/syscalls" "$WORK/trace" > "$WORK/strace.calls"
+  # (io_uring's operations are not syscalls: strace sees only io_uring_enter.)
+  jq -r '[.paths[] | select(.syscall | startswith("io_uring:") | not) | {k: "\(.syscall) \(.fd_kind)", c: .calls}]
+         | group_by(.k)[] | "\(.[0].k) \(map(.c) | add)"' "$WORK/p.json" | sort > "$WORK/profile.calls"
+  # The fixture's own paths are there (strace names the descriptors itself) ...
+  grep -qx 'sendfile unix 4' "$WORK/strace.calls"
+  grep -qx 'splice file 2' "$WORK/strace.calls"
+  # ... and both count every IO call of the command alike, none of zcbench's own.
+  diff "$WORK/strace.calls" "$WORK/profile.calls"
+}
