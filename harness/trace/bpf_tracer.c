@@ -32,7 +32,7 @@ struct zc_tracer {
 	struct zc_ioprof *agg;
 	int *tgids;
 	size_t ntgids;
-	int on_exec, fentry;
+	int fentry;
 	char hooks[400];
 };
 
@@ -58,13 +58,10 @@ static int choose_hooks(struct bpf_object *obj, int fentry)
 	return n;
 }
 
-/* libbpf's own messages: the first warning is kept for the reason; none is printed
- * (ZC_BPF_DEBUG=1 prints them all). */
+/* libbpf's own messages: the first warning is kept for the reason; none is printed. */
 static char libbpf_said[256];
 static int keep_warning(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (getenv("ZC_BPF_DEBUG"))
-		vfprintf(stderr, fmt, ap);
 	if (level == LIBBPF_WARN && !libbpf_said[0]) { /* the first: the cause */
 		vsnprintf(libbpf_said, sizeof libbpf_said, fmt, ap);
 		libbpf_said[strcspn(libbpf_said, "\n")] = '\0';
@@ -153,7 +150,6 @@ static struct zc_tracer *bpf_open_tracer(const int *tids, size_t ntids, int on_e
 		return NULL;
 	}
 	t->agg = agg;
-	t->on_exec = on_exec;
 	for (size_t i = 0; i < ntids; i++) {
 		int g = on_exec ? tids[i] : tgid_of(tids[i]), seen = 0;
 		for (size_t k = 0; k < t->ntgids; k++)
@@ -234,33 +230,44 @@ static struct zc_fd_info fd_info(const struct zc_tracer *t, unsigned kind, unsig
 	return i;
 }
 
-/* The aggregation's path for a map key: keys that differ only in what the profile does
- * not show (two devices of one filesystem type) share it. */
-static struct zc_io_path *path_of(struct zc_tracer *t, const struct zc_bpf_path_key *k)
+/* The aggregation's path for a map key, as an index (the array grows as paths are
+ * added): keys that differ only in what the profile does not show (two devices of one
+ * filesystem type) share it. -1: not a followed syscall, or out of memory. */
+static long path_of(struct zc_tracer *t, const struct zc_bpf_path_key *k)
 {
 	const struct zc_syscall_info *s = k->nr >= ZC_BPF_URING_BASE ? zc_io_uring_op((long)k->nr - ZC_BPF_URING_BASE)
 								      : zc_io_syscall((long)k->nr);
-	if (!s)
-		return NULL;
-	return zc_ioprof_path(t->agg, s, fd_info(t, k->kind, k->dev), fd_info(t, k->from_kind, k->from_dev),
-			      k->zerocopy);
+	struct zc_io_path *p = s ? zc_ioprof_path(t->agg, s, fd_info(t, k->kind, k->dev),
+						  fd_info(t, k->from_kind, k->from_dev), k->zerocopy)
+				 : NULL;
+	return p ? p - t->agg->paths : -1;
 }
 
-/* Exact sizes: every (path, size) the kernel counted, merged per path, the most common
- * kept in the path's table. */
+/* Exact sizes: every (path, size) the kernel counted, in place or in the sizes map. */
 struct size_count {
-	struct zc_io_path *path;
+	long path;
 	uint64_t bytes, calls;
 };
+struct sizes {
+	struct size_count *v;
+	size_t n, cap;
+};
 
-static int by_path_then_calls(const void *a, const void *b)
+static void add_size(struct sizes *z, long path, uint64_t bytes, uint64_t calls)
+{
+	struct size_count *grown = zc_grow(z->v, &z->cap, z->n + 1, sizeof *z->v);
+	if (!grown)
+		return;
+	z->v = grown;
+	z->v[z->n++] = (struct size_count){path, bytes, calls};
+}
+
+static int by_path_then_bytes(const void *a, const void *b)
 {
 	const struct size_count *x = a, *y = b;
 	if (x->path != y->path)
 		return x->path < y->path ? -1 : 1;
-	if (x->bytes != y->bytes)
-		return x->bytes < y->bytes ? -1 : 1;
-	return 0;
+	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
 }
 
 static int by_calls(const void *a, const void *b)
@@ -269,19 +276,7 @@ static int by_calls(const void *a, const void *b)
 	return x->calls > y->calls ? -1 : x->calls < y->calls;
 }
 
-static int add_size(struct size_count **all, size_t *n, size_t *cap, struct zc_io_path *p, uint64_t bytes,
-		    uint64_t calls)
-{
-	struct size_count *grown = zc_grow(*all, cap, *n + 1, sizeof **all);
-	if (!grown)
-		return -1;
-	*all = grown;
-	(*all)[(*n)++] = (struct size_count){p, bytes, calls};
-	return 0;
-}
-
-/* Sizes: those the paths counted in place (all, n), then the sizes map's. */
-static void read_sizes(struct zc_tracer *t, int ncpus, struct size_count *all, size_t n, size_t cap)
+static void read_size_map(struct zc_tracer *t, int ncpus, struct sizes *z)
 {
 	int fd = bpf_map__fd(t->skel->maps.sizes);
 	struct zc_bpf_size_key key, next;
@@ -293,50 +288,54 @@ static void read_sizes(struct zc_tracer *t, int ncpus, struct size_count *all, s
 		uint64_t calls = 0;
 		for (int c = 0; c < ncpus; c++)
 			calls += per_cpu[c];
-		struct zc_io_path *p = path_of(t, &key.path);
-		if (p)
-			add_size(&all, &n, &cap, p, key.bytes, calls);
+		long path = path_of(t, &key.path);
+		if (path >= 0)
+			add_size(z, path, key.bytes, calls);
 	}
-	/* One entry per (path, size), then each path's sizes, most calls first. */
-	if (n)
-		qsort(all, n, sizeof *all, by_path_then_calls);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (m && all[m - 1].path == all[i].path && all[m - 1].bytes == all[i].bytes)
-			all[m - 1].calls += all[i].calls;
-		else
-			all[m++] = all[i];
-	}
-	for (size_t i = 0; i < m;) {
-		size_t j = i;
-		while (j < m && all[j].path == all[i].path)
-			j++;
-		qsort(all + i, j - i, sizeof *all, by_calls);
-		struct zc_io_path *p = all[i].path;
-		for (size_t k = i; k < j; k++) {
-			if (p->ncommon < ZC_COMMON_SIZES) {
-				p->common_bytes[p->ncommon] = all[k].bytes;
-				p->common_calls[p->ncommon++] = all[k].calls;
-			} else {
-				p->uncommon_calls += all[k].calls;
-			}
-		}
-		i = j;
-	}
-	free(all);
 	free(per_cpu);
 }
 
-static void read_paths(struct zc_tracer *t, int ncpus, struct size_count **all, size_t *n, size_t *cap)
+/* Each path's sizes merged (per CPU, in place and in the map), the most common kept in
+ * its table, the rest counted as uncommon. */
+static void keep_common_sizes(struct zc_tracer *t, struct sizes *z)
+{
+	struct size_count *v = z->v;
+	size_t m = 0;
+	if (z->n)
+		qsort(v, z->n, sizeof *v, by_path_then_bytes);
+	for (size_t i = 0; i < z->n; i++) {
+		if (m && v[m - 1].path == v[i].path && v[m - 1].bytes == v[i].bytes)
+			v[m - 1].calls += v[i].calls;
+		else
+			v[m++] = v[i];
+	}
+	for (size_t i = 0, j; i < m; i = j) {
+		for (j = i; j < m && v[j].path == v[i].path; j++)
+			;
+		qsort(v + i, j - i, sizeof *v, by_calls);
+		struct zc_io_path *p = &t->agg->paths[v[i].path];
+		for (size_t k = i; k < j; k++) {
+			if (p->ncommon < ZC_COMMON_SIZES) {
+				p->common_bytes[p->ncommon] = v[k].bytes;
+				p->common_calls[p->ncommon++] = v[k].calls;
+			} else {
+				p->uncommon_calls += v[k].calls;
+			}
+		}
+	}
+}
+
+static void read_paths(struct zc_tracer *t, int ncpus, struct sizes *z)
 {
 	int fd = bpf_map__fd(t->skel->maps.paths);
 	struct zc_bpf_path_key key, next;
 	struct zc_bpf_path_val *v = calloc((size_t)ncpus, sizeof *v);
 	for (void *prev = NULL; v && bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
 		key = next;
-		struct zc_io_path *p = path_of(t, &key);
-		if (!p || bpf_map_lookup_elem(fd, &key, v) != 0)
+		long path = path_of(t, &key);
+		if (path < 0 || bpf_map_lookup_elem(fd, &key, v) != 0)
 			continue;
+		struct zc_io_path *p = &t->agg->paths[path];
 		for (int c = 0; c < ncpus; c++) {
 			const struct zc_bpf_path_val *x = &v[c];
 			if (!x->calls)
@@ -355,7 +354,7 @@ static void read_paths(struct zc_tracer *t, int ncpus, struct size_count **all, 
 				p->hist[b] += x->hist[b];
 			for (int k = 0; k < ZC_BPF_SLOTS; k++)
 				if (x->slot_calls[k])
-					add_size(all, n, cap, p, x->slot_bytes[k], x->slot_calls[k]);
+					add_size(z, path, x->slot_bytes[k], x->slot_calls[k]);
 		}
 	}
 	free(v);
@@ -375,10 +374,11 @@ static void bpf_finish(struct zc_tracer *t, struct zc_recorder_counts *c)
 			for (int cpu = 0; cpu < ncpus; cpu++)
 				counts[k] += per_cpu[cpu];
 	free(per_cpu);
-	struct size_count *sizes = NULL;
-	size_t nsizes = 0, capsizes = 0;
-	read_paths(t, ncpus, &sizes, &nsizes, &capsizes);
-	read_sizes(t, ncpus, sizes, nsizes, capsizes);
+	struct sizes z = {0};
+	read_paths(t, ncpus, &z);
+	read_size_map(t, ncpus, &z);
+	keep_common_sizes(t, &z);
+	free(z.v);
 	struct zc_ioprof *a = t->agg;
 	a->faults_file += counts[ZC_BC_FAULTS_FILE];
 	a->faults_anon += counts[ZC_BC_FAULTS_ANON];

@@ -1,7 +1,7 @@
 /*
  * trace.h - zcbench profile: the syscalls and bytes of every IO path of any program.
  *
- * Two mechanisms, one interface (struct zc_tracer_ops), neither stops the traced program:
+ * Two mechanisms, one interface (struct zc_tracer_ops):
  * - bpf (bpf_tracer.c, bpf/ioprof.bpf.c): an eBPF program on the syscall, fault, process
  *   and io_uring tracepoints resolves each descriptor from the struct file it refers to
  *   and aggregates per path in BPF maps; nothing is copied out per event, and nothing
@@ -10,7 +10,9 @@
  * - perf (perf_tracer.c, recorder.c): the raw_syscalls and exceptions:page_fault_*
  *   tracepoints sampled through perf_event_open into per-CPU buffers (~100 bytes per
  *   event), a descriptor's kind looked up under /proc (fdkind.c) when its event is read.
- *   Needs only perf_event_paranoid or CAP_PERFMON and tracefs; the fallback.
+ *   Needs only perf_event_paranoid or CAP_PERFMON and tracefs; the fallback. A command
+ *   it started is held at each process's exit (ptrace, exits only) until its events are
+ *   read.
  *
  *   recorder.c   the perf events, their buffers, events in time order, lost counts
  *   counters.c   counted events of the traced tasks (switches, faults), for both
@@ -100,7 +102,6 @@ struct zc_recorder_counts {
 	int ncpus;
 	char tracefs[400];   /* perf */
 	char hooks[400];     /* bpf: where its programs are attached, and why */
-	uint64_t unresolved; /* bpf: calls on no descriptor */
 };
 void zc_recorder_counts(struct zc_recorder *r, struct zc_recorder_counts *c);
 void zc_recorder_close(struct zc_recorder *r);

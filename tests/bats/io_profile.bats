@@ -306,3 +306,30 @@ expected_suggestions() {
   # ... and both count every IO call of the command alike, none of zcbench's own.
   diff "$WORK/strace.calls" "$WORK/profile.calls"
 }
+
+@test "a program with more paths than the aggregation starts with room for: every path's sizes add up to its calls" {
+  cat > "$WORK/many.py" <<'PY'
+import os, socket, sys
+d = sys.argv[1]
+r, w = os.pipe()
+a, b = socket.socketpair()
+u1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u1.bind(("127.0.0.1", 0))
+u2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# Two filesystems: the test's folder and tmpfs (/dev/shm), each a path of its own.
+for name in (os.path.join(d, "f1"), "/dev/shm/zcbench-many-%d" % os.getpid()):
+    fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    os.write(fd, b"x" * 100); os.pwrite(fd, b"y" * 50, 0); os.writev(fd, [b"a" * 10, b"b" * 20])
+    os.pread(fd, 30, 0); os.lseek(fd, 0, 0); os.read(fd, 7); os.readv(fd, [bytearray(5)])
+for i in range(3):
+    os.write(w, b"p" * (i + 1)); os.read(r, 10); os.writev(w, [b"q"]); os.readv(r, [bytearray(1)])
+    a.send(b"s" * 9); b.recv(100); a.sendmsg([b"m" * 4]); b.recvmsg(100)
+    u2.sendto(b"d" * 11, u1.getsockname()); u1.recvfrom(100)
+os.unlink("/dev/shm/zcbench-many-%d" % os.getpid())
+PY
+  run "$ZCBENCH" profile --results "$WORK/none" --out "$WORK/p.json" -- /usr/bin/python3 "$WORK/many.py" "$WORK"
+  [ "$status" -eq 0 ]
+  [ "$(jq '.paths | length > 16' "$WORK/p.json")" = true ]
+  [ "$(jq '[.paths[] | select(.calls > .errors)
+            | (.bytes_per_call.common | map(.calls) | add) + .bytes_per_call.other_calls == .calls - .errors] | all' \
+        "$WORK/p.json")" = true ]
+}

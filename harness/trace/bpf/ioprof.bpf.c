@@ -5,10 +5,11 @@
  *
  * Only the processes in `procs` are traced: the command zcbench started (from its
  * execve on) or attached to, and every process they start (task_newtask). At an IO
- * syscall (fentry/fexit on its entry point) the descriptor's kind comes from the struct
- * file it refers to in the caller's own table, so nothing depends on the process still
- * existing when zcbench looks; at its exit the call is added to its path's counters. io_uring requests are
- * followed from submission to completion, by opcode and the request's file.
+ * syscall's exit (fexit, or the raw_syscalls tracepoint) the descriptor's kind comes
+ * from the struct file it refers to in the caller's own table, so nothing depends on the
+ * process still existing when zcbench looks, and the call is added to its path's
+ * counters. io_uring requests are followed from submission to completion, by opcode and
+ * the request's file.
  * GPL: bpf_probe_read_kernel and bpf_find_vma are GPL-only helpers.
  */
 #include "vmlinux.h"
@@ -56,16 +57,12 @@ struct {
 	__type(value, struct zc_bpf_sys);
 } uring_ops SEC(".maps");
 
-/* Per traced thread: its call in flight. */
-struct task_state {
-	struct zc_bpf_call call;
-};
-
+/* Per traced thread: its syscall in flight. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct task_state);
+	__type(value, struct zc_bpf_call);
 } tasks SEC(".maps");
 
 struct {
@@ -279,15 +276,15 @@ static __always_inline void account(const struct zc_bpf_path_key *k, long ret, _
  */
 static __always_inline int on_enter(const struct pt_regs *regs)
 {
-	struct task_state *ts = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
+	struct zc_bpf_call *c = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts) {
+	if (!c) {
 		count(ZC_BC_DROPPED, 1);
 		return 0;
 	}
 	count(ZC_BC_EVENTS, 1);
-	ts->call.key.nr = (unsigned int)regs->orig_ax;
-	ts->call.start = bpf_ktime_get_ns();
+	c->key.nr = (unsigned int)regs->orig_ax;
+	c->start = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -309,14 +306,14 @@ static __always_inline long mmsg_bytes(__u64 vec, long messages)
 
 static __always_inline int on_exit(const struct pt_regs *regs, long ret)
 {
-	struct task_state *ts = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
-	if (!ts || !ts->call.start)
+	struct zc_bpf_call *c = bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0, 0);
+	if (!c || !c->start)
 		return 0;
-	__u64 now = bpf_ktime_get_ns(), start = ts->call.start;
+	__u64 now = bpf_ktime_get_ns(), start = c->start;
 	__u32 nr = (__u32)regs->orig_ax;
-	ts->call.start = 0;
+	c->start = 0;
 	count(ZC_BC_EVENTS, 1);
-	if (nr != ts->call.key.nr) {
+	if (nr != c->key.nr) {
 		count(ZC_BC_UNMATCHED, 1);
 		return 0;
 	}

@@ -48,11 +48,11 @@ struct zc_bpf_size_key {
 	unsigned long long bytes;
 };
 
-/* One call in flight: a syscall by thread id, an io_uring request by its address. */
+/* One call in flight: a thread's syscall (task storage), an io_uring request (by its
+ * address). */
 struct zc_bpf_call {
-	unsigned long long start, vec, len;
+	unsigned long long start;
 	struct zc_bpf_path_key key;
-	unsigned int vlen, map_file;
 };
 
 /* The counters (a per-CPU array). */
