@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -252,6 +253,29 @@ static void release_stop(pid_t pid, int status, struct zc_tracer *rec, const str
 	}
 }
 
+/* Our children other than the command: its descendants orphaned when it ended, which
+ * PR_SET_CHILD_SUBREAPER made ours (the processes a `sh -c` started). */
+static size_t orphans_of_command(pid_t self, pid_t *out, size_t max)
+{
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d)) && n < max) {
+		char path[300], line[512];
+		int p = atoi(de->d_name), ppid = 0;
+		snprintf(path, sizeof path, "/proc/%d/stat", p);
+		if (p <= 0 || zc_read_line(path, line, sizeof line) != 0)
+			continue;
+		const char *close_paren = strrchr(line, ')');
+		char state = 0;
+		if (close_paren && sscanf(close_paren + 2, "%c %d", &state, &ppid) == 2 && ppid == self && state != 'Z')
+			out[n++] = p;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /*
  * Runs the command once; traced when agg is given. The child waits on a pipe until the
  * tracer is open on it; tracing starts at its execve (perf: enable_on_exec; bpf: the
@@ -268,6 +292,8 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 		return 2;
 	}
 	fflush(NULL);
+	/* The command's orphans become ours, so that an interruption can end them too. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t child = fork();
 	if (child < 0) {
 		fprintf(stderr, "zcbench profile: fork: %s\n", strerror(errno));
@@ -319,20 +345,40 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 		fprintf(stderr, "zcbench profile: cannot run '%s': %s\n", o->cmd[0], strerror(e));
 		return 2;
 	}
-	int status = 0, signalled = 0;
+	int status = 0, signalled = 0, child_done = 0;
 	struct rusage ru;
-	double deadline = o->duration ? t0 + o->duration : 0, killed_at = 0;
+	double deadline = o->duration ? t0 + o->duration : 0, killed_at = 0, orphans_since = 0;
 	for (;;) {
-		pid_t w = wait4(held ? -1 : child, &status, WNOHANG | (held ? __WALL : 0), &ru);
-		if (w > 0 && WIFSTOPPED(status)) {
-			release_stop(w, status, rec, run->mechanism);
+		int st;
+		struct rusage r;
+		pid_t w = wait4(held || child_done ? -1 : child, &st, WNOHANG | __WALL, &r);
+		if (w > 0 && WIFSTOPPED(st)) {
+			release_stop(w, st, rec, run->mechanism);
 			continue;
 		}
-		if (w == child)
-			break;
-		if (w > 0)
-			continue; /* a descendant's end, reported to us as its tracer */
-		if ((stop_requests || (deadline && now_s() > deadline)) && !signalled) {
+		if (w == child) {
+			child_done = 1;
+			status = st;
+			ru = r;
+			run->wall_s = now_s() - t0;
+		} else if (w > 0) {
+			continue; /* a descendant's end, reported to us as its tracer or reaper */
+		}
+		if (child_done) {
+			/* An interrupted command's orphans (a shell's background jobs, which
+			 * ignore SIGINT) get SIGTERM, then SIGKILL after 2 s, and are reaped
+			 * here, their stops released as the command's are: an interrupted
+			 * profile leaves no process behind. */
+			pid_t left[256];
+			size_t n = run->interrupted ? orphans_of_command(getpid(), left, 256) : 0;
+			if (n == 0)
+				break;
+			int late = orphans_since && now_s() - orphans_since > 2;
+			for (size_t i = 0; i < n && (late || !orphans_since); i++)
+				kill(left[i], late ? SIGKILL : SIGTERM);
+			if (!orphans_since)
+				orphans_since = now_s();
+		} else if ((stop_requests || (deadline && now_s() > deadline)) && !signalled) {
 			/* Ctrl-C reached the command too (same process group); a kill or the
 			 * duration did not: pass it on, and insist after 2 s. */
 			kill(child, stop_requests ? SIGINT : SIGTERM);
@@ -349,7 +395,6 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 			nanosleep(&ts, NULL);
 		}
 	}
-	run->wall_s = now_s() - t0;
 	run->pid = child;
 	run->user_s = tv_s(ru.ru_utime);
 	run->system_s = tv_s(ru.ru_stime);

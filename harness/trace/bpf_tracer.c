@@ -88,6 +88,17 @@ static int refused(char *why, size_t whylen)
 	return 0;
 }
 
+/* The kernel's lockdown level for a refusal's message: "integrity", or why it is not known. */
+static const char *lockdown_level(char *buf, size_t len)
+{
+	char line[256];
+	if (zc_read_line("/sys/kernel/security/lockdown", line, sizeof line) != 0)
+		return "unknown (securityfs is not mounted)";
+	const char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
+	snprintf(buf, len, "%.*s", open && close ? (int)(close - open - 1) : 7, open && close ? open + 1 : "unknown");
+	return buf;
+}
+
 static int tgid_of(int tid)
 {
 	char path[64], line[128];
@@ -173,10 +184,13 @@ static struct zc_tracer *bpf_open_tracer(const int *tids, size_t ntids, int on_e
 			t->fentry = fentry;
 			if (fentry)
 				snprintf(t->hooks, sizeof t->hooks, "fentry/fexit on %d syscall entry points", hooked / 2);
-			else
+			else {
+				char level[64];
 				snprintf(t->hooks, sizeof t->hooks,
-					 "raw_syscalls sys_enter/sys_exit (every syscall takes the traced path; fentry refused: %s)",
-					 refused_fentry);
+					 "raw_syscalls sys_enter/sys_exit (every syscall takes the traced path; fentry "
+					 "refused: %.200s; kernel lockdown: %s)",
+					 refused_fentry, lockdown_level(level, sizeof level));
+			}
 		}
 	}
 	if (!t->skel) {

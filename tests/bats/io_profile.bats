@@ -186,6 +186,25 @@ need_bpf() {
   validate_profile "$WORK/p.json"
 }
 
+@test "an interrupted command leaves none of its processes behind (a shell's background job), with either mechanism" {
+  mechs=perf
+  "$ZCBENCH" profile --mechanism bpf -- true >/dev/null 2>&1 && mechs="bpf perf"
+  for mech in $mechs; do
+    tag="300.$$$RANDOM" # sleep's argument names this test's process
+    "$ZCBENCH" profile --mechanism "$mech" --out "$WORK/$mech.json" -- \
+      sh -c "sleep $tag & echo >'$WORK/started'; wait" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 600); do [ -e "$WORK/started" ] && break; sleep 0.05; done
+    [ -e "$WORK/started" ]
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ "$(jq '.interrupted' "$WORK/$mech.json")" = true ]
+    run pgrep -f "sleep $tag"
+    [ "$status" -eq 1 ]
+    rm -f "$WORK/started"
+  done
+}
+
 @test "attaching to a running process (-p) counts its IO for --duration" {
   dd if=/dev/zero of=/dev/null bs=4k 2>/dev/null &
   target=$!
