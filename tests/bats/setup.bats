@@ -5,6 +5,14 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+setup() {
+  # What this file checks does not depend on the build a pass tests (the plain build's
+  # objects, clones that build their own): the sanitizer pass would run the same again.
+  if [[ ${BUILD:-build} != build ]]; then
+    skip "independent of the build under test; it runs in the plain build's pass"
+  fi
+}
+
 # A copy of the tree as git sees it (tracked and new files, no build output).
 copy_tree() {
   mkdir -p "$1"

@@ -88,18 +88,17 @@ peer_verified() {
   mapfile -t sel < <(peer_verified 16384)
   ((${#sel[@]} >= 5))
   out=$BATS_TEST_TMPDIR/short.json
-  run -1 env ZCBENCH_PEER_FAULT=short ZCBENCH_PEER_STALL_S=1 timeout 300 "$ZCBENCH" --quick --format none --out "$out" \
+  run -1 env ZCBENCH_PEER_FAULT=short ZCBENCH_PEER_STALL_S=1 timeout 300 "$ZCBENCH" --quick --invocations 1 --no-machine-profile --format none --out "$out" \
     --filter "^($(IFS='|'; echo "${sel[*]}"))\$"
   jq -e --argjson n "${#sel[@]}" '.pairs | length == $n and all(.status == "error" and (.message | test("verify failed")))' "$out"
 }
 
 @test "a peer killed mid-run: an error entry, no hang, no leftover process, the suite goes on" {
   out=$BATS_TEST_TMPDIR/killed.json
-  "$ZCBENCH" --invocations 1 --min-time 0.5 --rounds 8 --format none --out "$out" \
+  "$ZCBENCH" --invocations 1 --min-time 0.5 --rounds 8 --no-machine-profile --format none --out "$out" \
     --filter "^($(peer_verified 65536 | head -1)|$(peer_verified 1048576 | head -1))\$" 2>"$BATS_TEST_TMPDIR/err" &
   pid=$!
-  # Wait for the first pair's peer, a child of the invocation (not the machine profile's
-  # round-trip children, which come and go before it), then kill it.
+  # Wait for the first pair's peer, a child of the invocation, then kill it.
   for _ in $(seq 300); do
     worker=$(grep -q '^\[1/1 1/2\]' "$BATS_TEST_TMPDIR/err" && pgrep -P "$pid" || true)
     kids=$([[ -n $worker ]] && pgrep -P "$worker" || true)
