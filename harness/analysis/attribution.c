@@ -72,8 +72,8 @@ static void append(char *out, size_t len, const char *fmt, const char *a, const 
 static const char *const cpu_keys = "cpu_microarchitecture cpu_family cpu_model_number cpu_stepping microcode cpu_model cpu_flags";
 
 /* The settings of a primitive that differ between the runs ("kernel_release; mitigation
- * meltdown; cpu_flags +avx512f"), each
- * mitigation and CPU flag by its name; settings unknown in one run go to unk (a run's
+ * meltdown; cpu_flags +avx512f", or "mitigations (5 differ)" when several do), each CPU flag
+ * by its name; settings unknown in one run go to unk (a run's
  * missing CPU identity as one "cpu identity"). Names only: a comparison lists the values once,
  * in what differs (differences.c). */
 static void settings_differ(const json_t *A, const json_t *B, const char *keys, char *out, size_t len, char *unk,
@@ -113,17 +113,30 @@ static void settings_differ(const json_t *A, const json_t *B, const char *keys, 
 		}
 		if (!differs(a, b))
 			continue;
-		if (json_is_object(a) && json_is_object(b)) { /* mitigations, cpu_flags: by name */
+		if (json_is_object(a) && json_is_object(b)) { /* mitigations, cpu_flags */
 			const char *m;
 			const json_t *va;
+			int states = 0;
+			const char *one = NULL;
 			json_object_foreach((json_t *)a, m, va) {
 				const json_t *vb = json_object_get(b, m);
 				if (!vb || json_equal(va, vb))
 					continue;
-				if (json_is_boolean(va)) /* an ISA feature gained (+) or lost (-) */
+				if (json_is_boolean(va)) { /* an ISA feature gained (+) or lost (-) */
 					append(out, len, "%s%s %s%s", k, json_is_true(vb) ? "+" : "-", m);
-				else
-					append(out, len, "%s%s %s%s", strcmp(k, "mitigations") == 0 ? "mitigation" : k, m, "");
+				} else {
+					states++;
+					one = m;
+				}
+			}
+			/* One mitigation that differs is named; several are counted: a comparison
+			 * names them once, in what differs, not on every line again. */
+			if (states == 1) {
+				append(out, len, "%s%s %s%s", strcmp(k, "mitigations") == 0 ? "mitigation" : k, one, "");
+			} else if (states > 1) {
+				char count[48];
+				snprintf(count, sizeof count, " (%d differ)", states);
+				append(out, len, "%s%s%s%s", k, count, "");
 			}
 			continue;
 		}

@@ -44,6 +44,48 @@ static void text_of(const char *key, const json_t *v, char *out, size_t len)
 	}
 }
 
+/* Whether the "; "-separated part p of length n is one of list's parts. */
+static int has_part(const char *list, const char *p, size_t n)
+{
+	for (const char *q = list; *q;) {
+		size_t m = strcspn(q, ";");
+		if (m == n && strncmp(q, p, n) == 0)
+			return 1;
+		q += m;
+		q += strspn(q, "; ");
+	}
+	return 0;
+}
+
+/* Two states of a mitigation, shortened in place to what tells them apart: their first
+ * parts ("Mitigation: PTI") where those differ, else the parts only one of them has
+ * ("BHI: Retpoline" against "BHI: Not affected"); equal states are left equal. */
+static void mitigation_text(char *a, char *b)
+{
+	size_t la = strcspn(a, ";"), lb = strcspn(b, ";");
+	if (la != lb || strncmp(a, b, la) != 0 || strcmp(a, b) == 0) {
+		if (la != lb || strncmp(a, b, la) != 0) {
+			a[la] = 0;
+			b[lb] = 0;
+		}
+		return;
+	}
+	char only[2][512];
+	const char *side[2] = {a, b};
+	for (int s = 0; s < 2; s++) {
+		only[s][0] = 0;
+		for (const char *q = side[s]; *q;) {
+			size_t m = strcspn(q, ";"), l = strlen(only[s]);
+			if (!has_part(side[!s], q, m))
+				snprintf(only[s] + l, sizeof only[s] - l, "%s%.*s", l ? "; " : "", (int)m, q);
+			q += m;
+			q += strspn(q, "; ");
+		}
+	}
+	snprintf(a, 512, "%s", only[0][0] ? only[0] : "-");
+	snprintf(b, 512, "%s", only[1][0] ? only[1] : "-");
+}
+
 static void add(json_t *rows, const char *what, const char *a, const char *b)
 {
 	if (strcmp(a, b) != 0)
@@ -83,8 +125,7 @@ json_t *zc_context_differences(const json_t *A, const json_t *B)
 		snprintf(what, sizeof what, "mitigation %s", k);
 		text_of(k, v, a, sizeof a);
 		text_of(k, json_object_get(mb, k), b, sizeof b);
-		a[strcspn(a, ";")] = 0;
-		b[strcspn(b, ";")] = 0;
+		mitigation_text(a, b);
 		add(rows, what, a, b);
 	}
 	json_object_foreach((json_t *)mb, k, v) {

@@ -355,6 +355,21 @@ static void test_attribution_names_the_primitive_that_changed(void **st)
 	assert_null(strstr(text, "caches")); /* unknown in both */
 	assert_null(strstr(text, "kernel_release")); /* unknown in both runs: not a difference */
 	assert_null(strstr(text, "cpu_model"));      /* the same in both */
+
+	/* Several mitigations that differ are counted, not named again on every line: a
+	 * comparison names them once, in what differs. */
+	json_t *two = json_load_file(b, 0, NULL);
+	assert_non_null(two);
+	json_object_set_new(json_object_get(json_object_get(two, "context"), "mitigations"), "spectre_v1",
+			    json_string("Vulnerable"));
+	assert_int_equal(json_dump_file(two, b, 0), 0);
+	json_decref(two);
+	json_decref(doc);
+	doc = attribute(a, b);
+	text = json_string_value(json_object_get(json_array_get(json_object_get(doc, "pairs"), 0), "explanation"));
+	assert_non_null(strstr(text, "mitigations (2 differ)"));
+	assert_null(strstr(text, "meltdown"));
+	assert_null(strstr(text, "spectre_v1"));
 	json_decref(doc);
 
 	/* The other way round it still names the syscall (the ratio falls). */
@@ -460,6 +475,43 @@ static void test_attribution_of_a_term_in_one_run_only(void **st)
 	remove_runs(dir, (char *[]){a, b, NULL});
 }
 
+/* What differs: each mitigation once, by what tells its two states apart, also when only a
+ * later part of the state differs (the attribution counts such a mitigation as differing). */
+static void test_differences_name_each_mitigation_by_what_differs(void **st)
+{
+	(void)st;
+	json_t *A = json_pack("{s:{s:{s:s,s:s,s:s}}}", "context", "mitigations", "spectre_v2",
+			      "Mitigation: Retpolines; STIBP: disabled; BHI: Retpoline", "meltdown", "Not affected",
+			      "mds", "Not affected");
+	json_t *B = json_pack("{s:{s:{s:s,s:s,s:s}}}", "context", "mitigations", "spectre_v2",
+			      "Mitigation: Retpolines; STIBP: disabled; BHI: Not affected", "meltdown",
+			      "Mitigation: PTI", "mds", "Not affected");
+	json_t *rows = zc_context_differences(A, B);
+	size_t i;
+	json_t *row;
+	int seen = 0;
+	json_array_foreach(rows, i, row) {
+		const char *what = json_string_value(json_object_get(row, "what"));
+		const char *old = json_string_value(json_object_get(row, "old"));
+		const char *new = json_string_value(json_object_get(row, "new"));
+		if (strcmp(what, "mitigation spectre_v2") == 0) {
+			assert_string_equal(old, "BHI: Retpoline");
+			assert_string_equal(new, "BHI: Not affected");
+			seen++;
+		} else if (strcmp(what, "mitigation meltdown") == 0) {
+			assert_string_equal(old, "Not affected");
+			assert_string_equal(new, "Mitigation: PTI");
+			seen++;
+		} else {
+			assert_null(strstr(what, "mitigation")); /* mds is the same in both */
+		}
+	}
+	assert_int_equal(seen, 2);
+	json_decref(rows);
+	json_decref(A);
+	json_decref(B);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
 		cmocka_unit_test(test_attribution_of_a_cpu_change_and_of_a_replicate),
 		cmocka_unit_test(test_attribution_of_a_term_in_one_run_only),
+		cmocka_unit_test(test_differences_name_each_mitigation_by_what_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
