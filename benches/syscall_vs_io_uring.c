@@ -155,8 +155,8 @@ static const struct zc_param params[] = {
 
 /* Cost model. pread: a file syscall's fixed cost per measured syscall and the copy of each
  * block. io_uring: one syscall's entry per measured syscall, and per block a read's work
- * without an entry of its own (pread of 0 minus a bare syscall) and its copy. The ring's
- * own per-request work is no profiled primitive: it is the zero-copy side's residual. */
+ * without an entry of its own (pread of 0 minus a bare syscall), the ring's own work for a
+ * request (io_uring_op, a NOP's) and its copy. */
 static void pread_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
@@ -169,6 +169,7 @@ static void uring_model(const struct zc_param *p, struct zc_model *m)
 	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_ITER, (double)p->arg, 0);
 	zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_ITER, -(double)p->arg, 0);
+	zc_model_term(m, ZC_PRIM_IO_URING_OP, ZC_PER_ITER, (double)p->arg, 0);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, (double)p->arg, p->bytes / (size_t)p->arg);
 }
 

@@ -77,6 +77,9 @@ enum zc_primitive {
 	ZC_PRIM_TCP_RECV,       /* per byte: loopback TCP recv (skb walk, ACKs, window updates) */
 	ZC_PRIM_UNIX_SEND,      /* per byte: AF_UNIX stream send (skbs, the reader's wake-ups) */
 	ZC_PRIM_PIPE_WRITE,     /* per byte: write into a pipe (buffers, the reader's wake-ups) */
+	/* What zero-copy sides do instead of copying: */
+	ZC_PRIM_IO_URING_OP,    /* an io_uring request's submission and completion (a NOP) */
+	ZC_PRIM_PIN_PAGE,       /* pinning and unpinning a 4 KiB page of user memory */
 	ZC_NPRIMS
 };
 

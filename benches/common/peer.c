@@ -638,7 +638,18 @@ void peer_model_send(const struct zc_param *p, struct zc_model *m)
 	zc_model_restates_profile(m);
 }
 
-void peer_model_send_zerocopy(const struct zc_param *p, struct zc_model *m)
+void peer_model_pinned_pages(struct zc_model *m, size_t bytes)
+{
+	zc_model_term(m, ZC_PRIM_PIN_PAGE, ZC_PER_ITER, (double)((bytes + 4095) / 4096), 0);
+}
+
+void peer_model_send_registered(const struct zc_param *p, struct zc_model *m)
 {
 	send_model(p, m, ZC_PER_COPY);
+}
+
+void peer_model_send_zerocopy(const struct zc_param *p, struct zc_model *m)
+{
+	peer_model_send_registered(p, m);
+	peer_model_pinned_pages(m, p->bytes);
 }

@@ -123,10 +123,14 @@ void peer_model_protocol(struct zc_model *m, enum peer_fd_kind kind, int receive
  * Cost models of a side that sends a buffer into a socket (zcbench.h's zc_model_term): a
  * syscall's entry per measured syscall, the copy into the kernel (every iteration for a
  * plain send; per measured copy for a zero-copy send, whose kernel reports whether it
- * copied after all), and a context switch per measured switch. TCP's protocol work is no
- * profiled primitive: these models are expected to fall short of it.
+ * copied after all), a context switch per measured switch, TCP's own work (tcp_send), and
+ * for a zero-copy send the pages it pins (pin_page per 4 KiB).
  */
 void peer_model_send(const struct zc_param *p, struct zc_model *m);
 void peer_model_send_zerocopy(const struct zc_param *p, struct zc_model *m);
+/* The same from a registered buffer, pinned once rather than per send. */
+void peer_model_send_registered(const struct zc_param *p, struct zc_model *m);
+/* A zero-copy side's pinning of the user pages it lends: pin_page per 4 KiB of bytes. */
+void peer_model_pinned_pages(struct zc_model *m, size_t bytes);
 
 #endif

@@ -69,6 +69,8 @@ void user_pipe_vmsplice_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
+	/* The pipe holds the user pages themselves: each is looked up and referenced. */
+	peer_model_pinned_pages(m, p->bytes);
 }
 
 void user_pipe_copy_model(const struct zc_param *p, struct zc_model *m)

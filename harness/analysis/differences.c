@@ -15,7 +15,7 @@
 
 static const char *const keys[] = {
 	"machine", "kernel_release", "cpu_model", "cpu_microarchitecture", "cpu_family", "cpu_model_number",
-	"cpu_stepping", "microcode", "hypervisor", "num_cpus", "memory_bytes", "cache_size_cpuinfo", "governor",
+	"cpu_stepping", "microcode", "hypervisor", "hypervisor_kernel", "num_cpus", "memory_bytes", "cache_size_cpuinfo", "governor",
 	"boost", "smt_control", "thp_enabled", "thp_defrag", "compiler", "cflags", "xxhash_version",
 	"openssl_version", "liburing_version", "git_commit", "git_dirty", "invocations_requested", "rounds",
 	"min_time_s", "alpha", "equivalence", "quick", "filter",

@@ -79,6 +79,14 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 				"drains (splice to /dev/null), less a syscall, copy_from_user of n and the switches "
 				"counted, per byte",
 				"kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_IO_URING_OP] = {"io_uring_op", 0,
+				 "an io_uring request's submission and completion: 32 NOPs per io_uring_enter less "
+				 "1 NOP per io_uring_enter, per further NOP",
+				 "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_PIN_PAGE] = {"pin_page", 0,
+			      "pinning a page of user memory and letting it go: io_uring_register_buffers + "
+			      "unregister of 1 MiB less of 4 KiB, per further 4 KiB page",
+			      "kernel_release hypervisor thp_enabled cpu"},
 };
 
 int zc_prim_from_key(const char *key)
@@ -108,6 +116,7 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 	case ZC_PRIM_PIPE_WAKEUP:
 	case ZC_PRIM_CTX_SWITCH:
 	case ZC_PRIM_TCP_RTT:
+	case ZC_PRIM_IO_URING_OP:
 		return ZC_CAUSE_CALLS;
 	case ZC_PRIM_FAULT_ANON:
 	case ZC_PRIM_FAULT_FILE:
@@ -115,6 +124,7 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 	case ZC_PRIM_MMAP_MUNMAP:
 	case ZC_PRIM_POPULATE_PAGE:
 	case ZC_PRIM_TOUCH_PAGE:
+	case ZC_PRIM_PIN_PAGE:
 		return ZC_CAUSE_MAPPING;
 	default:
 		return ZC_CAUSE_WORK;

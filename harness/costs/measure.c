@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <liburing.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,6 +37,8 @@
 
 #define MIB(x) ((size_t)(x) << 20)
 #define FAULT_MAP MIB(4) /* the mapping the fault primitives touch */
+#define URING_BATCH 32  /* NOPs per io_uring_enter for io_uring_op */
+#define PIN_BYTES MIB(1) /* the buffer pin_page registers */
 
 struct prim_ctx {
 	int fd;              /* the 4 MiB test file (preads up to 4 MiB, the mappings) */
@@ -48,6 +51,9 @@ struct prim_ctx {
 	EVP_MD *md;
 	EVP_MD_CTX *mdctx;
 	int to_peer, from_peer; /* pipes or a socket (then from_peer == to_peer) */
+	struct io_uring *ring;  /* io_uring_op and pin_page */
+	unsigned batch;         /* NOPs per io_uring_enter */
+	size_t pin_bytes;       /* the buffer registered */
 	int failed;
 };
 
@@ -56,6 +62,29 @@ static int run_syscall(struct prim_ctx *c, uint64_t n)
 	(void)c;
 	for (uint64_t i = 0; i < n; i++)
 		zc_use((uint64_t)syscall(SYS_getppid));
+	return ZC_OK;
+}
+
+/* batch NOPs, submitted and waited for with one io_uring_enter, their completions reaped. */
+static int run_uring_nops(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		for (unsigned k = 0; k < c->batch; k++)
+			io_uring_prep_nop(io_uring_get_sqe(c->ring));
+		if (io_uring_submit_and_wait(c->ring, c->batch) != (int)c->batch)
+			return ZC_ERROR;
+		io_uring_cq_advance(c->ring, c->batch);
+	}
+	return ZC_OK;
+}
+
+/* pin_bytes of the (faulted-in) source buffer pinned as a registered buffer, then let go. */
+static int run_pin(struct prim_ctx *c, uint64_t n)
+{
+	struct iovec iov = {c->src, c->pin_bytes};
+	for (uint64_t i = 0; i < n; i++)
+		if (io_uring_register_buffers(c->ring, &iov, 1) != 0 || io_uring_unregister_buffers(c->ring) != 0)
+			return ZC_ERROR;
 	return ZC_OK;
 }
 
@@ -711,6 +740,40 @@ static void measure_round_trips(struct zc_costs *pf, double min_time)
 		unavailable(pf, ZC_PRIM_TCP_RTT, "loopback TCP failed");
 }
 
+/* What the zero-copy sides do instead of copying: io_uring's per-request work (the enter
+ * syscall is the difference's base, so it is not in it) and pinning user pages (the
+ * page-table walk and the page references; registration's fixed cost is the base). */
+static void measure_zerocopy_work(struct zc_costs *pf, struct prim_ctx *c, double min_time)
+{
+	struct io_uring ring;
+	int rc = io_uring_queue_init(2 * URING_BATCH, &ring, 0);
+	if (rc < 0) {
+		char why[96];
+		snprintf(why, sizeof why, "io_uring_queue_init: %s", strerror(-rc));
+		unavailable(pf, ZC_PRIM_IO_URING_OP, why);
+		unavailable(pf, ZC_PRIM_PIN_PAGE, why);
+		return;
+	}
+	struct samples one, many;
+	c->ring = &ring;
+	c->batch = 1;
+	if (sample(c, run_uring_nops, min_time, &one) == ZC_OK) {
+		c->batch = URING_BATCH;
+		if (sample(c, run_uring_nops, min_time, &many) == ZC_OK)
+			pf->op[ZC_PRIM_IO_URING_OP] = derived(many.ns, base_of(&one), NULL, URING_BATCH - 1);
+	}
+	c->pin_bytes = 4096;
+	if (sample(c, run_pin, min_time, &one) == ZC_OK) {
+		c->pin_bytes = PIN_BYTES;
+		if (sample(c, run_pin, min_time, &many) == ZC_OK)
+			pf->op[ZC_PRIM_PIN_PAGE] = derived(many.ns, base_of(&one), NULL, PIN_BYTES / 4096 - 1);
+	} else {
+		unavailable(pf, ZC_PRIM_PIN_PAGE, "io_uring_register_buffers refused (RLIMIT_MEMLOCK?)");
+	}
+	io_uring_queue_exit(&ring);
+	c->ring = NULL;
+}
+
 int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 {
 	memset(pf, 0, sizeof *pf);
@@ -801,6 +864,7 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 	measure_mappings(pf, &c, min_time);
 	measure_round_trips(pf, min_time);
 	measure_streams(pf, &c, min_time);
+	measure_zerocopy_work(pf, &c, min_time);
 
 	/* The folio sizes behind the test files the profile read (how they were cached). */
 	zc_folio_layout(td.fd, td.bytes, pf->folios[2], sizeof pf->folios[2]);

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <sched.h>
@@ -105,6 +107,35 @@ static void hypervisor_signature(char *out, size_t len, int flagged)
 			snprintf(out, len, "%s", v);
 	}
 #endif
+}
+
+/* The hypervisor as the kernel detected it at boot ("Hypervisor detected: PVM" in its log),
+ * which can differ from CPUID's signature: a PVM guest's host answers CPUID as bhyve. Read
+ * from /dev/kmsg (root, and only while the boot's records are still in the ring). */
+static void hypervisor_kernel(char *out, size_t len)
+{
+	static const char tag[] = "Hypervisor detected: ";
+	snprintf(out, len, "unknown (the boot log is not readable)");
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	snprintf(out, len, "unknown (not in the boot log)");
+	char rec[2048];
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof rec - 1);
+		if (n < 0 && errno == EPIPE)
+			continue; /* a record overwritten while we read: the next one */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		const char *m = strchr(rec, ';'), *h = m ? strstr(m, tag) : NULL;
+		if (h) {
+			h += sizeof tag - 1;
+			snprintf(out, len, "%.*s", (int)strcspn(h, "\n"), h);
+			break;
+		}
+	}
+	close(fd);
 }
 
 const char *zc_hypervisor_name(const char *signature)
@@ -440,6 +471,8 @@ json_t *zc_machine_facts(const char *machine, int cpu, struct zc_run *run)
 	const char *hv = zc_hypervisor_name(buf2);
 	set_str(ctx, "hypervisor", hv);
 	set_str(ctx, "hypervisor_signature", buf2);
+	hypervisor_kernel(buf2, sizeof buf2);
+	set_str(ctx, "hypervisor_kernel", buf2);
 	if (strcmp(hv, "none") != 0)
 		zc_add_warning(run, "running under a hypervisor (%s): steal time and neighbours add noise; compare ratios, not absolute times",
 			       hv);

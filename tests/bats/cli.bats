@@ -197,4 +197,9 @@ setup_file() {
          and (.hypervisor | test("^(none|KVM|bhyve|Xen|Hyper-V|VMware|QEMU TCG|ACRN|VirtualBox|Parallels|QNX|unknown)$"))' "$RUN1"
   jq -e '.context | .machine_id_facts | test("^hypervisor=[^|]+[|]cpu=.*[|]family=-?[0-9]+[|]model=-?[0-9]+[|]stepping=-?[0-9]+[|]")' "$RUN1"
   jq -e '.context | (.hypervisor_signature == "none") == (.hypervisor == "none")' "$RUN1"
+  # The kernel's own account of the hypervisor, from its boot log, or why it is unknown.
+  jq -e '.context.hypervisor_kernel | type == "string" and length > 0' "$RUN1"
+  if [ "$(id -u)" -eq 0 ] && dmesg 2>/dev/null | grep -q 'Hypervisor detected: '; then
+    [ "$(jq -r .context.hypervisor_kernel "$RUN1")" = "$(dmesg | sed -n 's/.*Hypervisor detected: //p' | head -1)" ]
+  fi
 }
