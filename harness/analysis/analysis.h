@@ -147,6 +147,11 @@ struct json_t *zc_context_differences(const struct json_t *A, const struct json_
  * how much of its ratio's change each primitive accounts for, as JSON on out. Returns 0,
  * or 2 with a message on stderr for a file that is not a zcbench result. */
 int zc_attribute(const char *old_path, const char *new_path, FILE *out);
+/* The same for two result documents in memory; models says whose models they carry ("as
+ * published", or re-derived with today's declarations by zcbench attribute
+ * --current-models). */
+int zc_attribute_docs(const struct json_t *A, const struct json_t *B, const char *old_path, const char *new_path,
+		      const char *models, FILE *out);
 
 /* ---- crossover.c ---- */
 /* Every size sweep of a result document's pairs (params differing only in a size token)

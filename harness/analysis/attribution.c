@@ -486,16 +486,13 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	return o;
 }
 
-int zc_attribute(const char *old_path, const char *new_path, FILE *out)
+int zc_attribute_docs(const json_t *A, const json_t *B, const char *old_path, const char *new_path,
+		      const char *models, FILE *out)
 {
-	json_t *A = zc_result_read(old_path, "--attribute"), *B = A ? zc_result_read(new_path, "--attribute") : NULL;
-	if (!A || !B) {
-		json_decref(A);
-		return 2;
-	}
 	json_t *doc = json_object();
 	json_object_set_new(doc, "old", json_string(old_path));
 	json_object_set_new(doc, "new", json_string(new_path));
+	json_object_set_new(doc, "models", json_string(models));
 	json_object_set_new(doc, "old_has_profile", json_boolean(profile_of(A) != NULL));
 	json_object_set_new(doc, "new_has_profile", json_boolean(profile_of(B) != NULL));
 	json_object_set_new(doc, "primitives", primitives(A, B));
@@ -524,6 +521,17 @@ int zc_attribute(const char *old_path, const char *new_path, FILE *out)
 	int rc = text && fprintf(out, "%s\n", text) > 0 ? 0 : 1;
 	free(text);
 	json_decref(doc);
+	return rc;
+}
+
+int zc_attribute(const char *old_path, const char *new_path, FILE *out)
+{
+	json_t *A = zc_result_read(old_path, "--attribute"), *B = A ? zc_result_read(new_path, "--attribute") : NULL;
+	if (!A || !B) {
+		json_decref(A);
+		return 2;
+	}
+	int rc = zc_attribute_docs(A, B, old_path, new_path, "as published", out);
 	json_decref(A);
 	json_decref(B);
 	return rc;

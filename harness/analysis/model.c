@@ -51,6 +51,13 @@ static void model_side(const struct zc_run *run, struct zc_pair_result *r, int s
 		return;
 	sm->declared = 1;
 	sd->model(r->param, &sm->m);
+	/* A primitive newer than the run's profile (a result read back): its terms are left
+	 * out, as the run's own models had none of them. */
+	size_t kept = 0;
+	for (size_t i = 0; i < sm->m.n; i++)
+		if (!run->costs.predates[sm->m.t[i].prim])
+			sm->m.t[kept++] = sm->m.t[i];
+	sm->m.n = kept;
 	for (size_t i = 0; i < sm->m.n; i++)
 		sm->m.t[i].share = NAN;
 	if (sm->m.overflow || !run->costs.measured)

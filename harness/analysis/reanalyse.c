@@ -58,7 +58,6 @@ int zc_reanalyse(const char *path, FILE *out)
 		json_decref(doc);
 		return 2;
 	}
-	snprintf(run.costs.error, sizeof run.costs.error, "not re-measured by --reanalyse");
 	zc_analyse_run(&run);
 	const json_t *pairs = json_object_get(doc, "pairs");
 	size_t ok = 0, same = 0;

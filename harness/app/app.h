@@ -42,6 +42,7 @@ struct zc_options {
 	const char *out;     /* JSON path; NULL: no file */
 	const char *reanalyse; /* --reanalyse FILE */
 	const char *attribute[2]; /* --attribute OLD NEW */
+	int current_models;       /* --current-models: their models re-derived with today's declarations */
 	int machine_profile;   /* --machine-profile: measure, print, exit */
 	int no_profile;        /* --no-machine-profile: results without one (tests) */
 	enum zc_format format;
@@ -100,6 +101,12 @@ void zc_catch_signals(void);
 /* ---- export_command.c ---- */
 /* zcbench export --format gbench|result|bmf [--out FILE] RESULT: argv[0] is "export". */
 int zc_export_main(int argc, char **argv);
+
+/* ---- attribute_command.c ---- */
+/* zcbench attribute --current-models OLD NEW: both runs analysed again (their models
+ * derived from their own profiles with today's declarations), then attributed as
+ * zc_attribute does. Returns 0, or 2 with a message for a file that is no result. */
+int zc_attribute_current_models(const char *old_path, const char *new_path, FILE *out);
 
 /* ---- profile_command.c ---- */
 /* zcbench profile [options] -- CMD ARGS... | -p PID --duration S: argv[0] is "profile". */

@@ -100,6 +100,9 @@ void zc_usage(FILE *f)
 	      "  --attribute OLD NEW two result files: their machine profiles side by side and,\n"
 	      "                      per pair, the primitives that account for its ratio's change\n"
 	      "                      (JSON on stdout; scripts/compare formats it); then exit\n"
+	      "  --current-models    with --attribute: both runs' models derived again from their\n"
+	      "                      profiles with today's declarations, so that a model improved\n"
+	      "                      since they ran applies to both (\"models\" in the JSON says which)\n"
 	      "  --make-testdata     create or repair testdata/ from testdata/recipe.txt, then exit\n"
 	      "                      (sweep sizes only with --sweep)\n"
 	      "  --tune              (root) governor performance, boost off, THP as --thp says;\n"
@@ -137,6 +140,7 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 		{"invocations", required_argument, 0, 'I'}, {"seed", required_argument, 0, 'S'},
 		{"no-aslr", no_argument, 0, 'O'},	  {"compare", required_argument, 0, 'C'},
 		{"invocation-worker", required_argument, 0, 'W'},
+		{"current-models", no_argument, 0, 'Y'},
 		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -223,8 +227,16 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 			break;
 		case 'N': o->machine_name = 1; break;
 		case 'R': o->reanalyse = optarg; break;
-		case 'B': o->attribute[0] = optarg; break;
+		case 'B':
+			/* zcbench attribute --current-models OLD NEW: the flag came where a file goes. */
+			if (strcmp(optarg, "--current-models") == 0) {
+				o->current_models = 1;
+				optarg = optind < argc ? argv[optind++] : NULL;
+			}
+			o->attribute[0] = optarg;
+			break;
 		case 'P': o->machine_profile = 1; break;
+		case 'Y': o->current_models = 1; break;
 		case 'G':
 			/* The kernel takes a power of two from one page up to a page table's reach. */
 			if (zc_parse_long(optarg, 4096, 2 << 20, &lv) != 0 || (lv & (lv - 1))) {
@@ -291,6 +303,10 @@ int zc_parse_args(int argc, char **argv, struct zc_options *o, char *err, size_t
 				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (o->current_models && !o->attribute[0]) {
+		snprintf(err, errlen, "--current-models goes with --attribute OLD NEW");
+		return 2;
 	}
 	if (o->attribute[0]) {
 		if (optind != argc - 1) {

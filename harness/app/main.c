@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 	if (o.reanalyse)
 		return zc_reanalyse(o.reanalyse, stdout);
 	if (o.attribute[0])
-		return zc_attribute(o.attribute[0], o.attribute[1], stdout);
+		return o.current_models ? zc_attribute_current_models(o.attribute[0], o.attribute[1], stdout)
+					: zc_attribute(o.attribute[0], o.attribute[1], stdout);
 	if (o.compare[0])
 		return zc_compare(o.compare[0], o.compare[1], stdout);
 	if (o.machine_name) {

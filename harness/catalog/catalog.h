@@ -85,6 +85,9 @@ struct zc_costs {
 	double op_drift[ZC_NPRIMS], rate_drift[ZC_NPRIMS][ZC_PROFILE_NSIZES];
 	/* The derived value below zero that was floored at 0 (costs/measure.c); else NAN or 0 */
 	double op_floored[ZC_NPRIMS], rate_floored[ZC_NPRIMS][ZC_PROFILE_NSIZES];
+	/* Read back from a result whose profile predates the primitive (zc_costs_from_json):
+	 * the models leave its terms out, as that run's own models had none of it. */
+	unsigned char predates[ZC_NPRIMS];
 };
 
 /* Folds a second measurement (after the pairs) into pf: a run's machine changes while it
@@ -94,6 +97,11 @@ void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after);
  * NAN when unmeasured. */
 double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t size);
 struct json_t *zc_costs_json(const struct zc_costs *pf);
+/* A result's machine profile (zc_costs_json's document) back into pf, as far as the models
+ * need it: each primitive's median and interval, why one is unavailable, and the fault
+ * settings. A primitive the document lacks (an older result) is unmeasured. 0, or -1 when
+ * o is no profile. */
+int zc_costs_from_json(const struct json_t *o, struct zc_costs *pf);
 
 /* ---- model_terms.c: a side's cost model ---- */
 #define ZC_MODEL_TERMS 10

@@ -194,6 +194,9 @@ static int load_pair(const json_t *by_name, const json_t *pe, struct zc_pair_res
 /* The run's settings and invocations from the context. */
 static void load_context(const json_t *ctx, struct zc_run *run)
 {
+	/* The machine profile the run measured: the models are derived from it again, with
+	 * today's declarations (a result without one gets no predicted ratio, as it had). */
+	zc_costs_from_json(json_object_get(ctx, "machine_profile"), &run->costs);
 	run->loop_floor_ns = num_or_nan(json_object_get(ctx, "loop_floor_ns"));
 	run->ref_ghz = num_or_nan(json_object_get(ctx, "probe_reference_ghz"));
 	const json_t *a = json_object_get(ctx, "alpha"), *q = json_object_get(ctx, "equivalence");
@@ -225,6 +228,14 @@ static void load_context(const json_t *ctx, struct zc_run *run)
 		const char *lay = json_string_value(json_object_get(e, "layout"));
 		snprintf(v->layout, sizeof v->layout, "%s", lay ? lay : "");
 	}
+	/* The run's loop floor as the run took it: its invocations' median (invocation.c). */
+	double floors[ZC_MAX_INVOCATIONS];
+	size_t nf = 0;
+	for (size_t k = 0; k < run->ninv; k++)
+		if (isfinite(run->inv[k].loop_floor_ns))
+			floors[nf++] = run->inv[k].loop_floor_ns;
+	if (nf)
+		run->loop_floor_ns = zc_median(floors, nf);
 }
 
 json_t *zc_result_read(const char *path, const char *who)

@@ -75,6 +75,20 @@ setup_file() {
   [[ $output == *"| memcpy at 64KiB | "*"GB/s"* ]]
 }
 
+@test "attribute --current-models derives both runs' models again from their own profiles, and of a run as today's code made it they are the published ones" {
+  run -0 "$ZCBENCH" attribute --current-models "$RUN1" "$RUN2"
+  current=$output
+  jq -e '.models | startswith("current")' <<<"$current"
+  run -0 "$ZCBENCH" attribute "$RUN1" "$RUN2"
+  jq -e '.models == "as published"' <<<"$output"
+  # The same models, so the same contributions and shares (to the 6 digits printed, less
+  # the last: the profile's costs are read back from 10).
+  round='[.pairs[] | {pair, attributed, c: [.contributions[] | {primitive, x: (.log_contribution * 1e4 | round)}]}]'
+  diff <(jq -c "$round" <<<"$current") <(jq -c "$round" <<<"$output")
+  run -2 "$ZCBENCH" --current-models
+  [[ $output == *"--current-models goes with --attribute"* ]]
+}
+
 @test "--attribute refuses what is not two results" {
   run -2 "$ZCBENCH" --attribute "$RUN1"
   [[ $output == *"--attribute needs two result files"* ]]
