@@ -187,7 +187,8 @@ static const struct zc_param params[] = {
 
 /* Cost model: a file syscall's fixed cost per measured syscall; the copies out of and into the
  * page cache; copy_file_range's in-kernel copy, where the filesystem copied rather than
- * shared the extents (measured), as a memcpy of the chunk. */
+ * shared the extents (measured), as a write of the chunk into the destination's page cache
+ * (copy_from_user: pwrite's per-byte cost, whose work is that write, its source aside). */
 static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
@@ -198,7 +199,7 @@ static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 static void cfr_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
-	zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_COPY, 1, p->bytes);
+	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_COPY, 1, p->bytes);
 }
 
 static void readwrite_invariants(const struct zc_param *p, struct zc_invariants *inv)

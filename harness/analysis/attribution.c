@@ -291,6 +291,15 @@ static int collect(const json_t *doc, const json_t *pair, int run, struct term_s
 	return 0;
 }
 
+/* The pair's predicted ratio as its document's models give it (baseline over zero-copy). */
+static double predicted_ratio(const json_t *pair)
+{
+	const json_t *sides = json_object_get(pair, "sides");
+	double b = num(json_object_get(json_object_get(sides, "baseline"), "model"), "predicted_ns");
+	double z = num(json_object_get(json_object_get(sides, "zerocopy"), "model"), "predicted_ns");
+	return b > 0 && z > 0 ? b / z : NAN;
+}
+
 static void cost_text(const struct term_sum *t, int s, char *out, size_t len)
 {
 	double a = t->cost[0][s], b = t->cost[1][s];
@@ -413,6 +422,9 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	json_object_set_new(o, "ratio_new", json_real(rb));
 	json_object_set_new(o, "median_ratio_old", json_real(TA[0] / TA[1]));
 	json_object_set_new(o, "median_ratio_new", json_real(TB[0] / TB[1]));
+	/* What the models predict in each run: the move is attributed, the levels are checked. */
+	json_object_set_new(o, "predicted_ratio_old", zc_json_number(predicted_ratio(pa)));
+	json_object_set_new(o, "predicted_ratio_new", zc_json_number(predicted_ratio(pb)));
 	json_object_set_new(o, "log_change", json_real(d));
 	json_object_set_new(o, "prediction_halfwidth_log", zc_json_number(hw));
 	json_object_set_new(o, "inside_prediction", json_boolean(inside));
