@@ -220,6 +220,26 @@ need_bpf() {
   validate_profile "$WORK/p.json"
 }
 
+@test "-p: a child started after the attachment and still running at its end is counted" {
+  mkfifo "$WORK/go"
+  sh -c "read x <'$WORK/go'; (while :; do sleep 0.02; done) & wait" &
+  target=$!
+  "$ZCBENCH" profile -p "$target" --duration 1 --out "$WORK/p.json" 2>/dev/null &
+  pid=$!
+  # Attached once zcbench holds its counters (perf events) on the target.
+  for _ in $(seq 600); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'perf_event' && break
+    sleep 0.05
+  done
+  echo go >"$WORK/go"
+  wait "$pid"
+  pkill -P "$target" || true
+  kill "$target" || true
+  # The child loops until the end: its switches and its sleeps' processes are in the
+  # totals (a perf counter's read sums its inherited children, live ones too).
+  [ "$(jq '.totals.context_switches >= 20 and .processes >= 10' "$WORK/p.json")" = true ]
+}
+
 @test "a buffer too small to keep up loses events, and the profile says how many" {
   run "$ZCBENCH" profile --mechanism perf --buffer-kib 4 --out "$WORK/p.json" -- dd if=/dev/zero of=/dev/null bs=1 count=300000
   [ "$status" -eq 0 ]
