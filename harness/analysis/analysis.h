@@ -166,5 +166,8 @@ int zc_crossover(const char *path, FILE *out);
 /* zcbench --reanalyse FILE: the run's analysis again on a result file's samples, beside
  * what it published, as markdown. 0, or 2 with a message. */
 int zc_reanalyse(const char *path, FILE *out);
+/* The result at path loaded into run (zeroed first) and analysed again: its document, or
+ * NULL with a message naming `who` (the option) printed. */
+struct json_t *zc_run_reanalysed(const char *path, const char *who, struct zc_run *run);
 
 #endif

@@ -43,22 +43,30 @@ static const json_t *published(const json_t *pairs, const struct zc_pair_result 
 	return NULL;
 }
 
+json_t *zc_run_reanalysed(const char *path, const char *who, struct zc_run *run)
+{
+	json_t *doc = zc_result_read(path, who);
+	if (!doc)
+		return NULL;
+	memset(run, 0, sizeof *run);
+	run->alpha = 0.05;
+	run->equivalence = 0.05;
+	char err[512];
+	if (zc_run_load(doc, run, err, sizeof err) != 0) {
+		fprintf(stderr, "zcbench: %s %s: %s\n", who, path, err);
+		json_decref(doc);
+		return NULL;
+	}
+	zc_analyse_run(run);
+	return doc;
+}
+
 int zc_reanalyse(const char *path, FILE *out)
 {
-	json_t *doc = zc_result_read(path, "--reanalyse");
+	static struct zc_run run;
+	json_t *doc = zc_run_reanalysed(path, "--reanalyse", &run);
 	if (!doc)
 		return 2;
-	static struct zc_run run;
-	memset(&run, 0, sizeof run);
-	run.alpha = 0.05;
-	run.equivalence = 0.05;
-	char err[512];
-	if (zc_run_load(doc, &run, err, sizeof err) != 0) {
-		fprintf(stderr, "zcbench: --reanalyse %s: %s\n", path, err);
-		json_decref(doc);
-		return 2;
-	}
-	zc_analyse_run(&run);
 	const json_t *pairs = json_object_get(doc, "pairs");
 	size_t ok = 0, same = 0;
 	fprintf(out, "# %s, re-analysed (alpha %g, margin at least +-%g%%, Holm: %s)\n\n", path, run.alpha,

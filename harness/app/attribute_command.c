@@ -17,19 +17,9 @@
 /* A result as today's analysis writes it; NULL with the message printed. */
 static json_t *reanalysed(const char *path, struct zc_run *run)
 {
-	json_t *doc = zc_result_read(path, "--attribute");
+	json_t *doc = zc_run_reanalysed(path, "--attribute", run);
 	if (!doc)
 		return NULL;
-	char err[512];
-	memset(run, 0, sizeof *run);
-	run->alpha = 0.05;
-	run->equivalence = 0.05;
-	if (zc_run_load(doc, run, err, sizeof err) != 0) {
-		fprintf(stderr, "zcbench: --attribute %s: %s\n", path, err);
-		json_decref(doc);
-		return NULL;
-	}
-	zc_analyse_run(run);
 	json_t *out = zc_result_json(run, json_deep_copy(json_object_get(doc, "context")));
 	json_decref(doc);
 	return out;

@@ -368,12 +368,7 @@ int zc_run_invocations(const struct zc_options *o, struct zc_run *run, json_t *c
 		}
 		json_decref(doc);
 	}
-	/* The run's loop floor: the invocations' median (each side's at_floor uses it). */
-	double floors[ZC_MAX_INVOCATIONS];
-	for (size_t i = 0; i < run->ninv; i++)
-		floors[i] = run->inv[i].loop_floor_ns;
-	if (run->ninv)
-		run->loop_floor_ns = zc_median(floors, run->ninv);
+	zc_run_take_loop_floor(run);
 	for (size_t i = 0; i < run->n; i++) {
 		struct zc_pair_result *r = &run->results[i];
 		if (r->status == ZC_ST_ERROR && !r->message[0])

@@ -253,6 +253,18 @@ static void release_stop(pid_t pid, int status, struct zc_tracer *rec, const str
 	}
 }
 
+/* A process's parent and state letter from /proc/PID/stat; -1 when it is gone. */
+static int parent_of(int pid, char *state)
+{
+	char path[64], line[512];
+	int ppid = -1;
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	const char *close_paren = zc_read_line(path, line, sizeof line) == 0 ? strrchr(line, ')') : NULL;
+	if (!close_paren || sscanf(close_paren + 2, "%c %d", state, &ppid) != 2)
+		return -1;
+	return ppid;
+}
+
 /* Our children other than the command: its descendants orphaned when it ended, which
  * PR_SET_CHILD_SUBREAPER made ours (the processes a `sh -c` started). */
 static size_t orphans_of_command(pid_t self, pid_t *out, size_t max)
@@ -261,14 +273,9 @@ static size_t orphans_of_command(pid_t self, pid_t *out, size_t max)
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	while (d && (de = readdir(d)) && n < max) {
-		char path[300], line[512];
-		int p = atoi(de->d_name), ppid = 0;
-		snprintf(path, sizeof path, "/proc/%d/stat", p);
-		if (p <= 0 || zc_read_line(path, line, sizeof line) != 0)
-			continue;
-		const char *close_paren = strrchr(line, ')');
+		int p = atoi(de->d_name);
 		char state = 0;
-		if (close_paren && sscanf(close_paren + 2, "%c %d", &state, &ppid) == 2 && ppid == self && state != 'Z')
+		if (p > 0 && parent_of(p, &state) == self && state != 'Z')
 			out[n++] = p;
 	}
 	if (d)
@@ -373,11 +380,11 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 			size_t n = run->interrupted ? orphans_of_command(getpid(), left, 256) : 0;
 			if (n == 0)
 				break;
-			int late = orphans_since && now_s() - orphans_since > 2;
-			for (size_t i = 0; i < n && (late || !orphans_since); i++)
-				kill(left[i], late ? SIGKILL : SIGTERM);
-			if (!orphans_since)
+			int first = !orphans_since, late = !first && now_s() - orphans_since > 2;
+			if (first)
 				orphans_since = now_s();
+			for (size_t i = 0; i < n && (first || late); i++)
+				kill(left[i], late ? SIGKILL : SIGTERM);
 		} else if ((stop_requests || (deadline && now_s() > deadline)) && !signalled) {
 			/* Ctrl-C reached the command too (same process group); a kill or the
 			 * duration did not: pass it on, and insist after 2 s. */
@@ -420,22 +427,18 @@ static size_t tasks_of(int pid, int *tids, size_t max)
 		grew = 0;
 		rewinddir(d);
 		while ((de = readdir(d)) && np < 4096) {
-			int p = atoi(de->d_name), ppid = 0, known = 0;
-			char path[300], line[512];
+			int p = atoi(de->d_name), known = 0;
+			char state;
 			if (p <= 0)
 				continue;
 			for (size_t i = 0; i < np; i++)
 				known |= procs[i] == p;
-			snprintf(path, sizeof path, "/proc/%d/stat", p);
-			if (known || zc_read_line(path, line, sizeof line) != 0)
-				continue;
-			const char *close_paren = strrchr(line, ')');
-			if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1)
-				for (size_t i = 0; i < np && !known; i++)
-					if (procs[i] == ppid) {
-						procs[np++] = p;
-						grew = known = 1;
-					}
+			int ppid = known ? -1 : parent_of(p, &state);
+			for (size_t i = 0; i < np && ppid > 0 && !known; i++)
+				if (procs[i] == ppid) {
+					procs[np++] = p;
+					grew = known = 1;
+				}
 		}
 	}
 	if (d)

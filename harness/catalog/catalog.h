@@ -97,6 +97,8 @@ void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after);
  * NAN when unmeasured. */
 double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t size);
 struct json_t *zc_costs_json(const struct zc_costs *pf);
+/* pf with nothing measured: every cost, drift and floored value NAN. */
+void zc_costs_init(struct zc_costs *pf);
 /* A result's machine profile (zc_costs_json's document) back into pf, as far as the models
  * need it: each primitive's median and interval, why one is unavailable, and the fault
  * settings. A primitive the document lacks (an older result) is unmeasured. 0, or -1 when

@@ -288,18 +288,23 @@ static void string_from(char *out, size_t len, const json_t *v)
 	snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "");
 }
 
-int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
+void zc_costs_init(struct zc_costs *pf)
 {
 	memset(pf, 0, sizeof *pf);
 	for (int p = 0; p < ZC_NPRIMS; p++) {
 		pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
-		pf->softirq_share[p] = pf->op_drift[p] = NAN;
+		pf->softirq_share[p] = pf->op_drift[p] = pf->op_floored[p] = NAN;
 		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
 			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
-			pf->rate_drift[p][z] = NAN;
+			pf->rate_drift[p][z] = pf->rate_floored[p][z] = NAN;
 		}
 	}
 	pf->file_fault_pages = pf->anon_fault_pages = NAN;
+}
+
+int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
+{
+	zc_costs_init(pf);
 	if (!json_is_object(o))
 		return -1;
 	pf->measured = json_is_true(json_object_get(o, "measured"));

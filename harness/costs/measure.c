@@ -776,18 +776,7 @@ static void measure_zerocopy_work(struct zc_costs *pf, struct prim_ctx *c, doubl
 
 int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 {
-	memset(pf, 0, sizeof *pf);
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		pf->op[p] = (struct zc_interval){NAN, NAN, NAN};
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			pf->rate[p][z] = (struct zc_interval){NAN, NAN, NAN};
-	}
-	pf->file_fault_pages = pf->anon_fault_pages = NAN;
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		pf->softirq_share[p] = pf->op_floored[p] = NAN;
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			pf->rate_floored[p][z] = NAN;
-	}
+	zc_costs_init(pf);
 	double t0 = zc_now_ns();
 	bracketed("/sys/kernel/mm/transparent_hugepage/enabled", pf->thp_enabled, sizeof pf->thp_enabled);
 	bracketed("/sys/kernel/mm/transparent_hugepage/defrag", pf->thp_defrag, sizeof pf->thp_defrag);

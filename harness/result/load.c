@@ -228,7 +228,11 @@ static void load_context(const json_t *ctx, struct zc_run *run)
 		const char *lay = json_string_value(json_object_get(e, "layout"));
 		snprintf(v->layout, sizeof v->layout, "%s", lay ? lay : "");
 	}
-	/* The run's loop floor as the run took it: its invocations' median (invocation.c). */
+	zc_run_take_loop_floor(run); /* as the run took it */
+}
+
+void zc_run_take_loop_floor(struct zc_run *run)
+{
 	double floors[ZC_MAX_INVOCATIONS];
 	size_t nf = 0;
 	for (size_t k = 0; k < run->ninv; k++)

@@ -304,6 +304,9 @@ struct json_t;
  * pair's samples, ready for zc_analyse_run. run->alpha and run->equivalence keep their
  * values unless the document has its own. 0, or -1 with a message. */
 int zc_run_load(const struct json_t *doc, struct zc_run *run, char *err, size_t errlen);
+/* The run's loop floor (each side's at_floor and model use it): its invocations' median,
+ * as a run takes it; unchanged when no invocation recorded one. */
+void zc_run_take_loop_floor(struct zc_run *run);
 /* A result file read for a mode (who: "--compare", ...): the whole document, its samples
  * file (ZC_SAMPLES_KEY) joined back in; or NULL after one line on stderr naming the file
  * (not JSON, no context and pairs, samples file missing or not its own). */
