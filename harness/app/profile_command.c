@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,9 +290,11 @@ static size_t orphans_of_command(pid_t self, pid_t *out, size_t max)
  * process's state in the map), so nothing of ours is counted. With perf, zcbench is also
  * the command's ptrace tracer for its exits only (PTRACE_O_TRACEEXIT, children followed):
  * a process that exits is held until its events are read, so that a descriptor it kept
- * open is still there to be looked up. Returns 0, or 2 with the message printed.
+ * open is still there to be looked up. floor_tp >= 0 (an untraced run of --overhead): the
+ * command counts that tracepoint and nothing else, the floor under any syscall tracer.
+ * Returns 0, or 2 with the message printed.
  */
-static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_ioprof_run *run)
+static int run_once(const struct options *o, struct zc_ioprof *agg, long floor_tp, struct zc_ioprof_run *run)
 {
 	int release[2], failed[2];
 	if (pipe2(release, O_CLOEXEC) != 0 || pipe2(failed, O_CLOEXEC) != 0) {
@@ -327,6 +330,22 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 		int tids[1] = {child};
 		rec = open_tracer(o, tids, 1, 1, agg, run);
 		if (!rec) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			return 2;
+		}
+	}
+	int floor_fd = -1;
+	if (!agg && floor_tp >= 0) {
+		struct perf_event_attr a;
+		zc_perf_base_attr(&a, 1);
+		a.type = PERF_TYPE_TRACEPOINT;
+		a.config = (uint64_t)floor_tp;
+		floor_fd = zc_perf_open(&a, child, -1);
+		if (floor_fd < 0) {
+			char why[256];
+			zc_perf_open_error("raw_syscalls/sys_enter", child, why, sizeof why);
+			fprintf(stderr, "zcbench profile: --overhead floor: %s\n", why);
 			kill(child, SIGKILL);
 			waitpid(child, NULL, 0);
 			return 2;
@@ -402,6 +421,8 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, struct zc_io
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (floor_fd >= 0)
+		close(floor_fd);
 	run->pid = child;
 	run->user_s = tv_s(ru.ru_utime);
 	run->system_s = tv_s(ru.ru_stime);
@@ -485,30 +506,42 @@ static int attach(const struct options *o, struct zc_ioprof *agg, struct zc_iopr
 	return 0;
 }
 
-/* ABBA: untraced, traced, traced, untraced, ... so that drift hits both alike. */
+/*
+ * Three arms in ABCCBA order (untraced, traced, the floor: the syscall tracepoint counted
+ * and nothing else), so that drift hits all alike; N runs each. The floor is left out
+ * where tracefs gives no id for the tracepoint.
+ */
 static int measure_overhead(const struct options *o, struct zc_ioprof_run *run)
 {
-	for (int i = 0; i < 2 * o->overhead && !stop_requests; i++) {
-		int traced = (i % 4 == 1 || i % 4 == 2);
+	static const int arm_at[6] = {0, 1, 2, 2, 1, 0};
+	static const char *const arm_name[3] = {"untraced", "traced", "floor"};
+	char where[128], why[256];
+	long tp = zc_tracepoint_id("raw_syscalls/sys_enter", where, sizeof where, why, sizeof why);
+	int arms = tp >= 0 ? 3 : 2, k[3] = {0, 0, 0};
+	for (int i = 0; i < arms * o->overhead && !stop_requests; i++) {
+		int arm = arms == 3 ? arm_at[i % 6] : (i % 4 == 1 || i % 4 == 2);
 		struct zc_ioprof scratch;
 		struct zc_ioprof_run r = {.mechanism = run->mechanism};
 		zc_ioprof_init(&scratch);
-		int rc = run_once(o, traced ? &scratch : NULL, &r);
+		int rc = run_once(o, arm == 1 ? &scratch : NULL, arm == 2 ? tp : -1, &r);
 		zc_ioprof_free(&scratch);
 		if (rc != 0)
 			return rc;
-		int k = i / 2;
-		if (traced) {
-			run->traced_wall_s[k] = r.wall_s;
-			run->traced_cpu_s[k] = r.user_s + r.system_s;
+		double cpu = r.user_s + r.system_s;
+		if (arm == 0) {
+			run->untraced_wall_s[k[0]] = r.wall_s;
+			run->untraced_cpu_s[k[0]] = cpu;
+		} else if (arm == 1) {
+			run->traced_wall_s[k[1]] = r.wall_s;
+			run->traced_cpu_s[k[1]] = cpu;
 		} else {
-			run->untraced_wall_s[k] = r.wall_s;
-			run->untraced_cpu_s[k] = r.user_s + r.system_s;
+			run->floor_wall_s[k[2]] = r.wall_s;
 		}
-		fprintf(stderr, "[overhead %d/%d] %s: %.3f s\n", i + 1, 2 * o->overhead, traced ? "traced" : "untraced",
-			r.wall_s);
+		k[arm]++;
+		fprintf(stderr, "[overhead %d/%d] %s: %.3f s\n", i + 1, arms * o->overhead, arm_name[arm], r.wall_s);
 	}
 	run->overhead_reps = stop_requests ? 0 : o->overhead;
+	run->floor_reps = stop_requests || arms < 3 ? 0 : o->overhead;
 	return 0;
 }
 
@@ -546,7 +579,7 @@ int zc_ioprof_main(int argc, char **argv)
 		size_t len = 0;
 		for (char **a = o.cmd; *a && len + 2 < sizeof run.command; a++)
 			len += (size_t)snprintf(run.command + len, sizeof run.command - len, "%s%s", len ? " " : "", *a);
-		rc = run_once(&o, &agg, &run);
+		rc = run_once(&o, &agg, -1, &run);
 		agg.processes += 1;
 		if (rc == 0 && o.overhead && !stop_requests)
 			rc = measure_overhead(&o, &run);

@@ -113,7 +113,8 @@ static json_t *overhead_json(const struct zc_ioprof_run *r, const struct zc_iopr
 		json_array_append_new(t, json_real(r->traced_wall_s[i]));
 	}
 	json_object_set_new(o, "reps", json_integer((json_int_t)n));
-	json_object_set_new(o, "order", json_string("ABBA: untraced, traced, traced, untraced, ..."));
+	json_object_set_new(o, "order", json_string(r->floor_reps ? "ABCCBA: untraced, traced, floor, floor, traced, untraced, ..."
+								     : "ABBA: untraced, traced, traced, untraced, ..."));
 	json_object_set_new(o, "untraced_wall_s", u);
 	json_object_set_new(o, "traced_wall_s", t);
 	json_object_set_new(o, "untraced_wall_median_s", json_real(sum->untraced_wall_median_s));
@@ -122,6 +123,15 @@ static json_t *overhead_json(const struct zc_ioprof_run *r, const struct zc_iopr
 	json_object_set_new(o, "untraced_cpu_median_s", json_real(sum->untraced_cpu_median_s));
 	json_object_set_new(o, "traced_cpu_median_s", json_real(sum->traced_cpu_median_s));
 	json_object_set_new(o, "cpu_ratio", sum->cpu_ratio >= 0 ? json_real(sum->cpu_ratio) : json_null());
+	/* The floor under any syscall tracer: the command with raw_syscalls:sys_enter counted. */
+	json_t *f = json_array();
+	for (int i = 0; i < r->floor_reps; i++)
+		json_array_append_new(f, json_real(r->floor_wall_s[i]));
+	json_object_set_new(o, "floor", json_string("the command with only the raw_syscalls:sys_enter tracepoint counted "
+						     "(one perf counter): every syscall takes the traced path"));
+	json_object_set_new(o, "floor_wall_s", f);
+	json_object_set_new(o, "floor_wall_median_s", r->floor_reps ? json_real(sum->floor_wall_median_s) : json_null());
+	json_object_set_new(o, "floor_wall_ratio", sum->floor_wall_ratio >= 0 ? json_real(sum->floor_wall_ratio) : json_null());
 	return o;
 }
 
@@ -290,12 +300,16 @@ void zc_ioprof_print(FILE *f, json_t *doc)
 			: " (buffers full: raise --buffer-kib; counts are short)",
 		(long long)num(tr, "unresolved_calls"), json_real_value(json_object_get(tr, "tracer_cpu_s")));
 	json_t *o = json_object_get(doc, "overhead");
-	if (json_is_object(o))
-		fprintf(f, "overhead: wall %.3f s traced vs %.3f s untraced (x%.3f), CPU x%.3f, medians of %lld each (ABBA)\n",
+	if (json_is_object(o)) {
+		fprintf(f, "overhead: wall %.3f s traced vs %.3f s untraced (x%.3f), CPU x%.3f, medians of %lld each",
 			json_real_value(json_object_get(o, "traced_wall_median_s")),
 			json_real_value(json_object_get(o, "untraced_wall_median_s")),
 			json_number_value(json_object_get(o, "wall_ratio")), json_number_value(json_object_get(o, "cpu_ratio")),
 			(long long)num(o, "reps"));
+		if (json_is_number(json_object_get(o, "floor_wall_ratio")))
+			fprintf(f, "; the syscall tracepoint alone x%.3f", json_number_value(json_object_get(o, "floor_wall_ratio")));
+		fprintf(f, " (%s)\n", json_is_number(json_object_get(o, "floor_wall_ratio")) ? "ABCCBA" : "ABBA");
+	}
 	json_t *s;
 	json_array_foreach(json_object_get(doc, "suggestions"), i, s) {
 		fprintf(f, "suggestion: %s\n", json_string_value(json_object_get(s, "text")));

@@ -59,6 +59,12 @@ int zc_ioprof_summarize(const struct zc_ioprof *p, const struct zc_ioprof_run *r
 		s->wall_ratio = s->untraced_wall_median_s > 0 ? s->traced_wall_median_s / s->untraced_wall_median_s : -1;
 		s->cpu_ratio = s->untraced_cpu_median_s > 0 ? s->traced_cpu_median_s / s->untraced_cpu_median_s : -1;
 	}
+	s->floor_wall_ratio = -1;
+	if (n && run->floor_reps > 0) {
+		s->floor_wall_median_s = zc_median(run->floor_wall_s, (size_t)run->floor_reps);
+		if (s->untraced_wall_median_s > 0)
+			s->floor_wall_ratio = s->floor_wall_median_s / s->untraced_wall_median_s;
+	}
 	return 0;
 }
 

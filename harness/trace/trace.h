@@ -255,6 +255,9 @@ struct zc_ioprof_run {
 	int overhead_reps;
 	double untraced_wall_s[64], traced_wall_s[64];
 	double untraced_cpu_s[64], traced_cpu_s[64];
+	/* ... and N times with only the syscall tracepoint counted (0 where it has no id). */
+	int floor_reps;
+	double floor_wall_s[64];
 };
 /* ---- summary.c ---- */
 struct zc_io_path_summary {
@@ -272,6 +275,7 @@ struct zc_ioprof_summary {
 	/* --overhead: medians of the untraced and traced runs, and traced / untraced (< 0: none). */
 	double untraced_wall_median_s, traced_wall_median_s, untraced_cpu_median_s, traced_cpu_median_s;
 	double wall_ratio, cpu_ratio;
+	double floor_wall_median_s, floor_wall_ratio; /* the floor run's; ratio < 0: none */
 };
 /* Every number the profile's report shows; 0, or -1 out of memory. */
 int zc_ioprof_summarize(const struct zc_ioprof *p, const struct zc_ioprof_run *run, struct zc_ioprof_summary *s);

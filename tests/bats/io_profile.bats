@@ -2,6 +2,7 @@
 # zcbench profile: exact counts on a fixture whose IO is known, the output's schema, bad
 # input, Ctrl-C, attaching, lost events, and suggestions driven by the pairs' `replaces`.
 
+bats_require_minimum_version 1.5.0
 load helpers
 
 FIXTURE=${IO_FIXTURE:-$ROOT/build/tests/io_fixture}
@@ -226,6 +227,24 @@ need_bpf() {
   # The child loops until the end: its switches and its sleeps' processes are in the
   # totals (a perf counter's read sums its inherited children, live ones too).
   [ "$(jq '.totals.context_switches >= 20 and .processes >= 10' "$WORK/p.json")" = true ]
+}
+
+@test "--overhead N: N runs untraced, N traced and N with the syscall tracepoint alone, their medians and ratios" {
+  run -0 "$ZCBENCH" profile --overhead 3 --out "$WORK/o.json" -- dd if=/dev/zero of=/dev/null bs=512 count=2000
+  validate_profile "$WORK/o.json"
+  jq -e '.overhead | .reps == 3 and (.untraced_wall_s | length) == 3 and (.traced_wall_s | length) == 3
+         and .untraced_wall_median_s == (.untraced_wall_s | sort | .[1])
+         and .traced_wall_median_s == (.traced_wall_s | sort | .[1])
+         and (.wall_ratio - .traced_wall_median_s / .untraced_wall_median_s | fabs) < 1e-9' "$WORK/o.json"
+  # The floor where tracefs gives the tracepoint's id (root mounts it), else none at all.
+  if jq -e '.overhead.floor_wall_s | length > 0' "$WORK/o.json" >/dev/null; then
+    jq -e '.overhead | (.floor_wall_s | length) == 3 and .floor_wall_median_s == (.floor_wall_s | sort | .[1])
+           and (.floor_wall_ratio - .floor_wall_median_s / .untraced_wall_median_s | fabs) < 1e-9
+           and (.order | startswith("ABCCBA"))' "$WORK/o.json"
+    [[ $output == *"the syscall tracepoint alone x"* ]]
+  else
+    jq -e '.overhead | .floor_wall_ratio == null and (.order | startswith("ABBA"))' "$WORK/o.json"
+  fi
 }
 
 @test "a buffer too small to keep up loses events, and the profile says how many" {
