@@ -100,7 +100,7 @@ setup_file() {
 }
 
 @test "--format benchstat prints Go benchmark lines" {
-  run -0 "$ZCBENCH" --quick --format benchstat --filter '64KiB_reused$'
+  run -0 "$ZCBENCH" --quick --no-machine-profile --format benchstat --filter '64KiB_reused$'
   [[ $output == *"goos: linux"* ]]
   n=$(grep -cE '^Benchmark_copy_vs_slice/side=(baseline|zerocopy)/param=64KiB_reused-1 [0-9]+ [0-9.]+ ns/op' <<<"$output")
   [ "$n" -eq $((2 * 3 * 4)) ]   # two sides, 3 invocations of 4 rounds (--quick)
@@ -156,9 +156,9 @@ setup_file() {
 
 @test "run-bench twice leaves two run folders in the machine's folder" {
   export ZCBENCH_RESULTS=$BATS_TEST_TMPDIR/results
-  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --no-machine-profile --format none --filter '64KiB_reused$' 2>/dev/null
   sleep 1
-  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  "$ROOT/scripts/run-bench" "$ZCBENCH" "" abc123 0 --quick --no-machine-profile --format none --filter '64KiB_reused$' 2>/dev/null
   run -0 find "$ZCBENCH_RESULTS/$("$ZCBENCH" --machine-name)" -name '*-abc123.json'
   [ "${#lines[@]}" -eq 2 ]
   for f in "${lines[@]}"; do
@@ -166,7 +166,7 @@ setup_file() {
     [ "$(basename "$(dirname "$f")")" = "$(basename "$f" .json)" ] # <machine>/<run>/<run>.json
   done
   # MACHINE= names the folder, and the result says so.
-  "$ROOT/scripts/run-bench" "$ZCBENCH" other-box abc123 0 --quick --format none --filter '64KiB_reused$' 2>/dev/null
+  "$ROOT/scripts/run-bench" "$ZCBENCH" other-box abc123 0 --quick --no-machine-profile --format none --filter '64KiB_reused$' 2>/dev/null
   f=$(find "$ZCBENCH_RESULTS/other-box" -name '*.json')
   [ "$(jq -r .context.machine "$f")" = other-box ]
   run -2 "$ROOT/scripts/run-bench" "$ZCBENCH" '../up' abc123 0 --quick
@@ -178,7 +178,7 @@ setup_file() {
   mkdir -p "$d" "$BATS_TEST_TMPDIR/fallback"
   # The directory disappears during the run (after --out was checked).
   ( sleep 0.3; rm -rf "$d" ) &
-  ZCBENCH_FALLBACK_DIR=$BATS_TEST_TMPDIR/fallback run -1 "$ZCBENCH" --quick --min-time 0.02 --format none \
+  ZCBENCH_FALLBACK_DIR=$BATS_TEST_TMPDIR/fallback run -1 "$ZCBENCH" --quick --no-machine-profile --min-time 0.02 --format none \
     --filter 'copy_vs_slice' --out "$d/r.json"
   wait
   [[ $output == *"saved to $BATS_TEST_TMPDIR/fallback/zcbench-unsaved-r.json instead"* ]]

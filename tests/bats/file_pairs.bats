@@ -47,16 +47,16 @@ setup_file() {
 
 @test "missing test data is generated; a truncated file is regenerated" {
   export ZCBENCH_TESTDATA=$BATS_TEST_TMPDIR/td
-  run -0 "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  run -0 "$ZCBENCH" --quick --no-machine-profile --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
   [[ $output == *"generating $ZCBENCH_TESTDATA/random-4KiB.bin"* ]]
   truncate -s 10 "$ZCBENCH_TESTDATA/random-4KiB.bin"
-  run -0 "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  run -0 "$ZCBENCH" --quick --no-machine-profile --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
   [[ $output == *"truncated or corrupt"* ]]
   [ "$(stat -c %s "$ZCBENCH_TESTDATA/random-4KiB.bin")" = 4096 ]
 }
 
 @test "a missing recipe is a clear error naming it, exit 1" {
-  run -1 env ZCBENCH_RECIPE=$BATS_TEST_TMPDIR/none.txt "$ZCBENCH" --quick --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
+  run -1 env ZCBENCH_RECIPE=$BATS_TEST_TMPDIR/none.txt "$ZCBENCH" --quick --no-machine-profile --format none --filter '^pread_xxh3.*/4KiB_warm_kept$'
   [[ $output == *"cannot read the test data recipe $BATS_TEST_TMPDIR/none.txt"* ]]
 }
 

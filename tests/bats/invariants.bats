@@ -20,7 +20,7 @@ setup_file() {
         | .name as $q | .invariants | to_entries[]
         | {pair: $p, param: $q, side: .key} + .value]' "$LIST" > "$CHECKS"
   filter="^($(jq -r '[.[] | "\(.pair)/\(.param)"] | unique | join("|")' "$CHECKS"))\$"
-  timeout 600 "$ZCBENCH" --no-machine-profile --min-time 0.05 --invocations 1 --rounds 8 --format none \
+  timeout 600 "$ZCBENCH" --no-machine-profile --min-time 0.05 --invocations 1 --rounds 4 --format none \
     --out "$RUN" --filter "$filter" 2>/dev/null || true
   # The sides' counters live with the samples: the whole document has them.
   export RUNW=$BATS_FILE_TMPDIR/invariants-whole.json

@@ -95,7 +95,7 @@ peer_verified() {
 
 @test "a peer killed mid-run: an error entry, no hang, no leftover process, the suite goes on" {
   out=$BATS_TEST_TMPDIR/killed.json
-  "$ZCBENCH" --invocations 1 --min-time 0.5 --rounds 8 --no-machine-profile --format none --out "$out" \
+  "$ZCBENCH" --invocations 1 --min-time 0.2 --rounds 4 --no-machine-profile --format none --out "$out" \
     --filter "^($(peer_verified 65536 | head -1)|$(peer_verified 1048576 | head -1))\$" 2>"$BATS_TEST_TMPDIR/err" &
   pid=$!
   # Wait for the first pair's peer, a child of the invocation, then kill it.
