@@ -80,6 +80,7 @@ enum zc_primitive {
 	/* What zero-copy sides do instead of copying: */
 	ZC_PRIM_IO_URING_OP,    /* an io_uring request's submission and completion (a NOP) */
 	ZC_PRIM_PIN_PAGE,       /* pinning and unpinning a 4 KiB page of user memory */
+	ZC_PRIM_WAKEUP,         /* what waking a task asleep on another core costs the waker */
 	ZC_NPRIMS
 };
 
@@ -91,6 +92,7 @@ enum zc_model_per {
 	ZC_PER_SWITCH,  /* its measured context switches per iteration */
 	ZC_PER_COPY,    /* its copies per iteration: measured when the kernel reports them
 			   (zc_zerocopy_outcome), declared otherwise */
+	ZC_PER_WAKEUP,  /* its measured wake-ups of other tasks per iteration (0 where uncounted) */
 	ZC_NPER
 };
 

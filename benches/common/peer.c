@@ -612,6 +612,7 @@ void peer_model_stream(struct zc_model *m, enum zc_primitive syscall)
 {
 	zc_model_term(m, syscall, ZC_PER_SYSCALL, 1, 0);
 	zc_model_term(m, ZC_PRIM_CTX_SWITCH, ZC_PER_SWITCH, 1, 0);
+	zc_model_term(m, ZC_PRIM_WAKEUP, ZC_PER_WAKEUP, 1, 0);
 }
 
 void peer_model_protocol(struct zc_model *m, enum peer_fd_kind kind, int received, size_t bytes)

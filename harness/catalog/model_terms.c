@@ -5,7 +5,7 @@
  */
 #include "catalog.h"
 
-const char *const zc_model_per_name[ZC_NPER] = {"iteration", "syscall", "fault", "switch", "copy"};
+const char *const zc_model_per_name[ZC_NPER] = {"iteration", "syscall", "fault", "switch", "copy", "wakeup"};
 
 void zc_model_term(struct zc_model *m, enum zc_primitive prim, enum zc_model_per per, double count, size_t size)
 {

@@ -64,20 +64,20 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 	[ZC_PRIM_SHA256] = {"sha256", 1, "SHA-256 (OpenSSL EVP)", "cpu openssl_version"},
 	[ZC_PRIM_TCP_SEND] = {"tcp_send", 1,
 			      "send of n bytes over loopback TCP to a peer on another core draining it (recv "
-			      "MSG_TRUNC), less a syscall, copy_from_user of n and the switches counted, per byte",
+			      "MSG_TRUNC), less a syscall, copy_from_user of n and the switches and wake-ups counted, per byte",
 			      "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_TCP_RECV] = {"tcp_recv", 1,
 			      "recv of n bytes over loopback TCP from a peer on another core sending without "
-			      "pause, less a syscall, copy_to_user of n and the switches counted, per byte",
+			      "pause, less a syscall, copy_to_user of n and the switches and wake-ups counted, per byte",
 			      "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_UNIX_SEND] = {"unix_send", 1,
 			       "send of n bytes over an AF_UNIX stream to a peer on another core reading it, less "
-			       "a syscall, copy_from_user of n and the switches counted, per byte",
+			       "a syscall, copy_from_user of n and the switches and wake-ups counted, per byte",
 			       "kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_PIPE_WRITE] = {"pipe_write", 1,
 				"write of n bytes into a pipe of 4n (at most 1 MiB) a peer on another core "
 				"drains (splice to /dev/null), less a syscall, copy_from_user of n and the switches "
-				"counted, per byte",
+				"and wake-ups counted, per byte",
 				"kernel_release hypervisor mitigations cpu"},
 	[ZC_PRIM_IO_URING_OP] = {"io_uring_op", 0,
 				 "an io_uring request's submission and completion: 32 NOPs per io_uring_enter less "
@@ -87,6 +87,10 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 			      "pinning a page of user memory and letting it go: io_uring_register_buffers + "
 			      "unregister of 1 MiB less of 4 KiB, per further 4 KiB page",
 			      "kernel_release hypervisor thp_enabled cpu"},
+	[ZC_PRIM_WAKEUP] = {"wakeup", 0,
+			    "a 1-byte write into a pipe whose reader sleeps on another core, less one into a "
+			    "pipe no one waits on: the write's own time, per wake-up",
+			    "kernel_release hypervisor mitigations cpu"},
 };
 
 int zc_prim_from_key(const char *key)
@@ -117,6 +121,7 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 	case ZC_PRIM_CTX_SWITCH:
 	case ZC_PRIM_TCP_RTT:
 	case ZC_PRIM_IO_URING_OP:
+	case ZC_PRIM_WAKEUP:
 		return ZC_CAUSE_CALLS;
 	case ZC_PRIM_FAULT_ANON:
 	case ZC_PRIM_FAULT_FILE:

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/perf_event.h>
 #include <liburing.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -54,6 +55,8 @@ struct prim_ctx {
 	struct io_uring *ring;  /* io_uring_op and pin_page */
 	unsigned batch;         /* NOPs per io_uring_enter */
 	size_t pin_bytes;       /* the buffer registered */
+	int inner;              /* set by a run that times only part of its loop ... */
+	double inner_ns;        /* ... this part, in ns */
 	int failed;
 };
 
@@ -184,6 +187,24 @@ MAP_RUN(run_map_page_touch, c->page_fd, 4096, 1, 0)
 MAP_RUN(run_map_anon, -1, FAULT_MAP, 0, 0)
 MAP_RUN(run_map_anon_touch, -1, FAULT_MAP, 2, 0)
 
+/* A round trip whose 1-byte write alone is timed: with the peer asleep in its read, the
+ * write wakes it; through a pipe of our own (to_peer == from_peer's pipe), no one. */
+static int run_timed_write(struct prim_ctx *c, uint64_t n)
+{
+	char b = 'x';
+	c->inner = 1;
+	c->inner_ns = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		double t0 = zc_now_ns();
+		if (write(c->to_peer, &b, 1) != 1)
+			return ZC_ERROR;
+		c->inner_ns += zc_now_ns() - t0;
+		if (read(c->from_peer, &b, 1) != 1)
+			return ZC_ERROR;
+	}
+	return ZC_OK;
+}
+
 static int run_round_trip(struct prim_ctx *c, uint64_t n)
 {
 	char b = 'x';
@@ -216,16 +237,27 @@ static int timed_fn(void *ctx, int side, uint64_t iters, double *ns)
 {
 	(void)side;
 	struct prim_fn *f = ctx;
+	f->c->inner = 0;
 	double t0 = zc_now_ns();
 	int rc = f->fn(f->c, iters);
-	*ns = zc_now_ns() - t0;
+	*ns = f->c->inner ? f->c->inner_ns : zc_now_ns() - t0;
 	return rc;
 }
 
-/* Calibrated samples of one primitive: ns, minor faults and context switches per operation. */
+/* Calibrated samples of one primitive: ns, minor faults, context switches and wake-ups of
+ * other tasks (while waking_fd counts them; 0 otherwise) per operation. */
 struct samples {
 	double ns[ZC_PROFILE_SAMPLES], faults[ZC_PROFILE_SAMPLES], switches[ZC_PROFILE_SAMPLES];
+	double wakeups[ZC_PROFILE_SAMPLES];
 };
+
+static int waking_fd = -1; /* this thread's sched_waking count, during the streams */
+
+static double thread_wakeups(void)
+{
+	uint64_t v;
+	return waking_fd >= 0 && read(waking_fd, &v, sizeof v) == (ssize_t)sizeof v ? (double)v : 0;
+}
 
 static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), double min_time, struct samples *out)
 {
@@ -236,12 +268,13 @@ static int sample(struct prim_ctx *c, int (*fn)(struct prim_ctx *, uint64_t), do
 	if (zc_calibrate(min_time, timed_fn, &f, 0, &iters) != ZC_OK)
 		return ZC_ERROR;
 	for (int k = 0; k < ZC_PROFILE_SAMPLES; k++) {
-		double ns, f0 = thread_minflt(), s0 = thread_switches();
+		double ns, f0 = thread_minflt(), s0 = thread_switches(), w0 = thread_wakeups();
 		if (timed_fn(&f, 0, iters, &ns) != ZC_OK)
 			return ZC_ERROR;
 		out->ns[k] = ns / (double)iters;
 		out->faults[k] = (thread_minflt() - f0) / (double)iters;
 		out->switches[k] = (thread_switches() - s0) / (double)iters;
+		out->wakeups[k] = (thread_wakeups() - w0) / (double)iters;
 	}
 	return ZC_OK;
 }
@@ -322,8 +355,9 @@ static void reap(pid_t pid)
 		waitpid(pid, NULL, 0);
 }
 
-/* A pipe round trip with the echoing peer on `cpu`: ns per round trip. */
-static int pipe_round_trip(int cpu, double min_time, struct samples *s)
+/* A pipe round trip with the echoing peer on `cpu`, timed by `run`: ns per round trip (or
+ * per timed part). */
+static int pipe_round_trip(int cpu, double min_time, int (*run)(struct prim_ctx *, uint64_t), struct samples *s)
 {
 	int a[2], b[2];
 	if (pipe(a) || pipe(b))
@@ -332,10 +366,23 @@ static int pipe_round_trip(int cpu, double min_time, struct samples *s)
 	close(a[0]);
 	close(b[1]);
 	struct prim_ctx c = {.to_peer = a[1], .from_peer = b[0]};
-	int rc = pid < 0 ? ZC_ERROR : sample(&c, run_round_trip, min_time, s);
+	int rc = pid < 0 ? ZC_ERROR : sample(&c, run, min_time, s);
 	close(a[1]);
 	close(b[0]);
 	reap(pid);
+	return rc;
+}
+
+/* 1-byte writes into a pipe no one waits on, each read back: the wake-up's base. */
+static int own_pipe_writes(double min_time, struct samples *s)
+{
+	int a[2];
+	if (pipe(a))
+		return ZC_ERROR;
+	struct prim_ctx c = {.to_peer = a[1], .from_peer = a[0]};
+	int rc = sample(&c, run_timed_write, min_time, s);
+	close(a[0]);
+	close(a[1]);
 	return rc;
 }
 
@@ -467,8 +514,9 @@ static int stream_open(enum stream_kind kind, size_t size, int *mine, int *their
 /*
  * One stream primitive at the stream sizes: a send (or recv) of n bytes with the peer on
  * another core, less a syscall, the copy the profile measured on its own (copy_from_user
- * for a send, copy_to_user for a recv) and the context switches counted in each sample
- * (a model counts those apart, per measured switch), per byte: what the protocol adds. The
+ * for a send, copy_to_user for a recv) and the context switches and wake-ups counted in each
+ * sample (a model counts those apart, per measured switch and wake-up), per byte: what the
+ * protocol adds. The
  * softirq share /proc/stat accounts meanwhile is kept beside it.
  */
 static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_primitive p, enum stream_kind kind,
@@ -497,9 +545,9 @@ static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_prim
 		base.value += copy;
 		base.ci_low += copy;
 		base.ci_high += copy;
-		double csw = pf->op[ZC_PRIM_CTX_SWITCH].value;
+		double csw = pf->op[ZC_PRIM_CTX_SWITCH].value, wake = pf->op[ZC_PRIM_WAKEUP].value;
 		for (int k = 0; ok && k < ZC_PROFILE_SAMPLES; k++)
-			s.ns[k] -= s.switches[k] * (isfinite(csw) ? csw : 0);
+			s.ns[k] -= s.switches[k] * (isfinite(csw) ? csw : 0) + s.wakeups[k] * (isfinite(wake) ? wake : 0);
 		if (ok && isfinite(base.value))
 			pf->rate[p][z] = derived(s.ns, base, NULL, (double)n);
 	}
@@ -516,6 +564,22 @@ static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_prim
 		zc_sys_reading_free(r1);
 }
 
+/* This thread's sched_waking tracepoint as a counter (-1 without tracefs or the right). */
+static int open_waking_counter(void)
+{
+	char where[256], why[320];
+	long id = zc_tracepoint_id("sched/sched_waking", where, sizeof where, why, sizeof why);
+	if (id < 0)
+		return -1;
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.config = (uint64_t)id;
+	a.exclude_hv = 1;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
 static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_time)
 {
 	int self = sched_getcpu(), peer = zc_peer_cpu();
@@ -527,6 +591,7 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 		       {ZC_PRIM_TCP_RECV, STREAM_TCP, 1},
 		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, 0},
 		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, 0}};
+	waking_fd = open_waking_counter();
 	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
 		if (peer == self) {
 			unavailable(pf, streams[i].p, "one core only");
@@ -534,6 +599,9 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 		}
 		measure_stream(pf, c, streams[i].p, streams[i].kind, streams[i].recv_side, peer, min_time);
 	}
+	if (waking_fd >= 0)
+		close(waking_fd);
+	waking_fd = -1;
 }
 
 /* ---- settings ---- */
@@ -726,11 +794,17 @@ static void measure_round_trips(struct zc_costs *pf, double min_time)
 {
 	struct samples s;
 	int self = sched_getcpu(), peer = zc_peer_cpu();
-	if (peer != self && pipe_round_trip(peer, min_time, &s) == ZC_OK)
+	if (peer != self && pipe_round_trip(peer, min_time, run_round_trip, &s) == ZC_OK)
 		pf->op[ZC_PRIM_PIPE_WAKEUP] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
 	else
 		unavailable(pf, ZC_PRIM_PIPE_WAKEUP, peer == self ? "one core only" : "pipe round trip failed");
-	if (pipe_round_trip(self, min_time, &s) == ZC_OK)
+	struct samples quiet;
+	if (peer != self && pipe_round_trip(peer, min_time, run_timed_write, &s) == ZC_OK &&
+	    own_pipe_writes(min_time, &quiet) == ZC_OK)
+		pf->op[ZC_PRIM_WAKEUP] = derived(s.ns, interval_of(quiet.ns, ZC_PROFILE_SAMPLES), NULL, 1);
+	else
+		unavailable(pf, ZC_PRIM_WAKEUP, peer == self ? "one core only" : "pipe round trip failed");
+	if (pipe_round_trip(self, min_time, run_round_trip, &s) == ZC_OK)
 		pf->op[ZC_PRIM_CTX_SWITCH] = derived(s.ns, NO_BASE, NULL, 2);
 	else
 		unavailable(pf, ZC_PRIM_CTX_SWITCH, "pipe round trip failed");

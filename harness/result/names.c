@@ -9,11 +9,13 @@
 const char *const zc_counter_key[ZC_NCOUNTERS] = {
 	"syscalls_per_iter",	     "page_faults_per_iter", "context_switches_per_iter",
 	"cpu_migrations_per_iter", "cycles_per_iter",	    "instructions_per_iter",
+	"wakeups_per_iter",
 };
 
 const char *const zc_counter_event[ZC_NCOUNTERS] = {
 	"raw_syscalls:sys_enter", "page-faults",    "context-switches",
 	"cpu-migrations",	  "cycles",	    "instructions",
+	"sched:sched_waking",
 };
 
 const char *const zc_stat_field_name[ZC_NSTAT] = {"user", "nice", "system", "irq", "softirq", "steal"};

@@ -29,6 +29,7 @@ enum zc_counter {
 	ZC_CNT_CPU_MIGRATIONS,
 	ZC_CNT_CYCLES,
 	ZC_CNT_INSTRUCTIONS,
+	ZC_CNT_WAKEUPS, /* tasks this one woke (sched_waking): a stream's wake-ups of its peer */
 	ZC_NCOUNTERS
 };
 

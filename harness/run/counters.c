@@ -77,6 +77,11 @@ void zc_counters_open(struct zc_counters *c)
 	open_one(c, ZC_CNT_PAGE_FAULTS, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1);
 	open_one(c, ZC_CNT_CTX_SWITCHES, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, -1);
 	open_one(c, ZC_CNT_CPU_MIGRATIONS, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, -1);
+	/* sched_waking fires in the waker's context (sched_wakeup may fire on the wakee's CPU). */
+	long wk = zc_tracepoint_id("sched/sched_waking", c->tracefs, sizeof c->tracefs, c->reason[ZC_CNT_WAKEUPS],
+				   sizeof c->reason[ZC_CNT_WAKEUPS]);
+	if (wk >= 0)
+		open_one(c, ZC_CNT_WAKEUPS, PERF_TYPE_TRACEPOINT, (uint64_t)wk, -1);
 	/* Hardware events form their own group: a VM without a PMU refuses them alone. */
 	open_one(c, ZC_CNT_CYCLES, PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 1);
 	open_one(c, ZC_CNT_INSTRUCTIONS, PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 1);
@@ -112,6 +117,8 @@ static void set_all(struct zc_counters *c, unsigned long req, int syscalls_last)
 	for (int i = ZC_CNT_PAGE_FAULTS; i <= ZC_CNT_CPU_MIGRATIONS; i++)
 		if (c->fd[i] >= 0)
 			ioctl(c->fd[i], req, 0);
+	if (c->fd[ZC_CNT_WAKEUPS] >= 0)
+		ioctl(c->fd[ZC_CNT_WAKEUPS], req, 0);
 	if (syscalls_last && c->fd[ZC_CNT_SYSCALLS] >= 0)
 		ioctl(c->fd[ZC_CNT_SYSCALLS], req, 0);
 }

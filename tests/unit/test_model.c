@@ -129,16 +129,22 @@ static void fake(struct zc_pair_result *r, double t0, double t1)
 		r->ratio[k] = r->side[0].real_ns[k] / r->side[1].real_ns[k];
 }
 
+/* A run of one pair result on a profile where a syscall costs 1000 ns and memcpy 0.01 ns/B. */
+static void model_run(struct zc_run *run, struct zc_pair_result *r)
+{
+	*run = (struct zc_run){.n = 1, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 1, .results = r};
+	flat_profile(&run->costs);
+	run->costs.op[ZC_PRIM_SYSCALL].value = 1000;
+	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
+		run->costs.rate[ZC_PRIM_MEMCPY][z].value = 0.01;
+}
+
 static void test_model_predicts_and_says_when_it_cannot(void **st)
 {
 	(void)st;
 	struct zc_pair_result r;
-	static struct zc_run run = {.n = 1, .alpha = 0.05, .equivalence = 0.05, .loop_floor_ns = 1};
-	run.results = &r;
-	flat_profile(&run.costs);
-	run.costs.op[ZC_PRIM_SYSCALL].value = 1000;
-	for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-		run.costs.rate[ZC_PRIM_MEMCPY][z].value = 0.01;
+	static struct zc_run run;
+	model_run(&run, &r);
 	/* Predicted: baseline 1 + 2 x 1000 + 655.36, zero-copy 1 + 655.36. */
 	double pb = 1 + 2000 + 655.36, pz = 1 + 655.36;
 	fake(&r, pb, pz);
@@ -178,6 +184,44 @@ static void test_model_predicts_and_says_when_it_cannot(void **st)
 	zc_analyse_run(&run);
 	assert_true(isnan(r.predicted_ratio));
 	assert_non_null(strstr(r.model_note, "no machine profile"));
+	zc_pair_result_free(&r);
+}
+
+/* A stream side: its copy and a wake-up per measured wake-up of its peer. */
+static void waking_model(const struct zc_param *p, struct zc_model *m)
+{
+	copy_model(p, m);
+	zc_model_term(m, ZC_PRIM_WAKEUP, ZC_PER_WAKEUP, 1, 0);
+}
+
+static void test_model_counts_the_wakeups_measured(void **st)
+{
+	(void)st;
+	struct zc_pair_result r;
+	static struct zc_run run;
+	model_run(&run, &r);
+	run.costs.op[ZC_PRIM_WAKEUP].value = 5000;
+	struct zc_pair waking = fake_pair;
+	waking.side[1].model = waking_model;
+	/* Half a wake-up per iteration: 2500 ns on top of the copy. */
+	double pz = 1 + 655.36 + 2500;
+	fake(&r, 1 + 2000 + 655.36, pz);
+	r.pair = &waking;
+	for (int k = 0; k < NC; k++)
+		r.side[1].cnt[ZC_CNT_WAKEUPS][k] = 0.5;
+	zc_analyse_run(&run);
+	assert_true(fabs(r.side[1].model.predicted_ns - pz) < 1e-9);
+	assert_int_equal(r.side[1].model.m.n, 2);
+	assert_true(fabs(r.side[1].model.m.t[1].ops - 0.5) < 1e-12);
+	zc_pair_result_free(&r);
+
+	/* Wake-ups not counted (no tracefs, an older result): the term adds nothing. */
+	fake(&r, 1 + 2000 + 655.36, 1 + 655.36);
+	r.pair = &waking;
+	for (int k = 0; k < NC; k++)
+		r.side[1].cnt[ZC_CNT_WAKEUPS][k] = NAN;
+	zc_analyse_run(&run);
+	assert_true(fabs(r.side[1].model.predicted_ns - (1 + 655.36)) < 1e-9);
 	zc_pair_result_free(&r);
 }
 
@@ -518,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_cost_interpolates_in_log_size),
 		cmocka_unit_test(test_profile_before_and_after_combine),
 		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
+		cmocka_unit_test(test_model_counts_the_wakeups_measured),
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
 		cmocka_unit_test(test_attribution_of_a_cpu_change_and_of_a_replicate),
 		cmocka_unit_test(test_attribution_of_a_term_in_one_run_only),
