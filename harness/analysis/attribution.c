@@ -314,6 +314,26 @@ static void cost_text(const struct term_sum *t, int s, char *out, size_t len)
 	}
 }
 
+/*
+ * The part of a term's contribution that its count per iteration made, the rest being its
+ * cost's: ns = ops x cost splits in log space as the ratio's move does (ops as ns / cost,
+ * so that a primitive's terms summed on a side count as one; a model may subtract some, so
+ * a sum can be negative). A term new or gone on a side is all count.
+ */
+static double count_part(const struct term_sum *t, const double L[ZC_NSIDES])
+{
+	double c = 0;
+	for (int s = 0; s < ZC_NSIDES; s++) {
+		double a = t->ns[0][s], b = t->ns[1][s], ca = t->cost[0][s], cb = t->cost[1][s], part = 0;
+		if (!(a * b > 0))
+			part = (isfinite(a) ? b : 0) - (isfinite(b) ? a : 0);
+		else if (ca > 0 && cb > 0 && fabs(b - a) > 1e-12 * a)
+			part = (b - a) / log(b / a) * log((b / cb) / (a / ca));
+		c += (s == ZC_BASELINE ? 1 : -1) * (isfinite(part) ? part : 0) / L[s];
+	}
+	return c;
+}
+
 /* c / d over the corners of c in [clo, chi] and d in [dlo, dhi]: the share's interval, or
  * NANs when d's interval holds 0 (the move is not told apart from a re-run). */
 static void share_interval(double clo, double chi, double dlo, double dhi, double *lo, double *hi)
@@ -482,6 +502,17 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 			snprintf(ops, sizeof ops, ", %.3g -> %.3g per iteration", oa, ob);
 		int p = zc_prim_from_key(w->key);
 		settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why, unk, sizeof unk);
+		/* Most of it from how many per iteration (measured: syscalls, faults, switches,
+		 * wake-ups, copies), not from what one costs: that is the cause, and the settings
+		 * its cost depends on come second. */
+		int by_count = strcmp(w->key, "loop_floor") && fabs(count_part(w, L)) > 0.5 * fabs(w->contribution);
+		if (by_count) {
+			char settings[512];
+			snprintf(settings, sizeof settings, "%s", why);
+			snprintf(why, sizeof why, "how many per iteration (%.3g -> %.3g on the %s side)%s%.400s",
+				 w->ns[0][s] / w->cost[0][s], w->ns[1][s] / w->cost[1][s], side_key[s],
+				 settings[0] ? "; its cost's settings that differ: " : "", settings);
+		}
 		double lo, hi;
 		share_interval(w->lo, w->hi, dlo, dhi, &lo, &hi);
 		share_text(sh, sizeof sh, w->contribution / d, lo, hi);
@@ -492,6 +523,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 		json_object_set_new(o, "primitive_share", json_real(w->contribution / d));
 		json_object_set_new(o, "primitive_share_ci", json_pack("[oo]", zc_json_number(lo), zc_json_number(hi)));
 		json_object_set_new(o, "cause", why[0] ? json_string(why) : json_null());
+		json_object_set_new(o, "cause_kind", json_string(by_count ? "count" : "cost"));
 		json_object_set_new(o, "cause_unknown", unk[0] ? json_string(unk) : json_null());
 	}
 	json_object_set_new(o, "explanation", json_string(text));

@@ -262,6 +262,8 @@ static json_t *side(double measured, json_t *terms)
  * isolation changes it), the copy stays. The pair: baseline 4 syscalls + a 64 KiB copy,
  * zero-copy 1 syscall + the same copy.
  */
+static double synthetic_syscalls = 4; /* the baseline's syscalls per iteration */
+
 static char *synthetic_run_cpu(const char *dir, const char *name, double syscall_ns, const char *meltdown,
 				double memcpy_gbps, const char *uarch, int model, double se_log)
 {
@@ -296,12 +298,12 @@ static char *synthetic_run_cpu(const char *dir, const char *name, double syscall
 	json_object_set_new(doc, "context", ctx);
 	double copy = 65536 * per_byte;
 	json_t *b = json_array(), *z = json_array();
-	json_array_append_new(b, term("syscall", 4, syscall_ns, 0));
+	json_array_append_new(b, term("syscall", synthetic_syscalls, syscall_ns, 0));
 	json_array_append_new(b, term("memcpy", 1, copy, 65536));
 	json_array_append_new(z, term("syscall", 1, syscall_ns, 0));
 	json_array_append_new(z, term("memcpy", 1, copy, 65536));
 	/* Measured times 5% above the models: a residual that does not change. */
-	double tb = 1.05 * (1 + 4 * syscall_ns + copy), tz = 1.05 * (1 + syscall_ns + copy);
+	double tb = 1.05 * (1 + synthetic_syscalls * syscall_ns + copy), tz = 1.05 * (1 + syscall_ns + copy);
 	json_t *sides = json_object();
 	json_object_set_new(sides, "baseline", side(tb, b));
 	json_object_set_new(sides, "zerocopy", side(tz, z));
@@ -483,6 +485,33 @@ static void test_attribution_of_a_cpu_change_and_of_a_replicate(void **st)
 
 /* A newer result's model with a primitive an older one lacks (the stream primitives came
  * later): that term has no old cost, so its part of the move stays outside the models. */
+/* The same machine, the baseline making twice the syscalls per iteration: the move is the
+ * count's, and the cause says so rather than naming a setting. */
+static void test_attribution_of_a_count_that_changed(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/zcbench-attrib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *a = synthetic_run_cpu(dir, "four", 1000, "Not affected", 40, "Zen 3", 1, 0.01);
+	synthetic_syscalls = 8;
+	char *b = synthetic_run_cpu(dir, "eight", 1000, "Not affected", 40, "Zen 3", 1, 0.01);
+	synthetic_syscalls = 4;
+	json_t *doc = attribute(a, b);
+	json_t *pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_true(json_is_true(json_object_get(pair, "attributed")));
+	assert_string_equal(json_string_value(json_object_get(pair, "primitive")), "syscall");
+	assert_string_equal(json_string_value(json_object_get(pair, "cause_kind")), "count");
+	assert_non_null(strstr(json_string_value(json_object_get(pair, "cause")), "how many per iteration (4 -> 8"));
+	json_decref(doc);
+	/* A cost that changed (the CPU's copies) stays a cost. */
+	char *c = synthetic_run_cpu(dir, "zen4", 1000, "Not affected", 5, "Zen 4", 17, 0.01);
+	doc = attribute(a, c);
+	pair = json_array_get(json_object_get(doc, "pairs"), 0);
+	assert_string_equal(json_string_value(json_object_get(pair, "cause_kind")), "cost");
+	json_decref(doc);
+	remove_runs(dir, (char *[]){a, b, c, NULL});
+}
+
 static void test_attribution_of_a_term_in_one_run_only(void **st)
 {
 	(void)st;
@@ -566,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
 		cmocka_unit_test(test_attribution_of_a_cpu_change_and_of_a_replicate),
 		cmocka_unit_test(test_attribution_of_a_term_in_one_run_only),
+		cmocka_unit_test(test_attribution_of_a_count_that_changed),
 		cmocka_unit_test(test_differences_name_each_mitigation_by_what_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
