@@ -15,6 +15,9 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 STD     := -std=gnu11
 PKGS    := libxxhash libcrypto jansson liburing gsl zlib
 BUILD   ?= build
+# Builds use every core (the compiles are independent); tests and benchmarks never run
+# side by side: only the recipes below that build pass it.
+JOBS    := -j$(shell nproc 2>/dev/null || echo 1)
 
 # zcbench profile's bpf tracer: its kernel half is built with clang -target bpf against a
 # vmlinux.h that bpftool dumps from this machine's BTF (CO-RE relocates it wherever it
@@ -51,7 +54,7 @@ UNIT_BIN    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Keep the unit tests' objects (make would delete them as intermediates).
 .SECONDARY: $(call objs,$(UNIT_SRC))
 
-.PHONY: fleet replicate profiles profile-check tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
+.PHONY: test-bins fleet replicate profiles profile-check tune tune-reset valgrind report crosscheck bench-sweep all built bench test unit bats asan check deps check-deps clean testdata
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/zcbench
@@ -100,7 +103,7 @@ deps:
 
 # Sub-make: a fresh parse, after check-deps, so that pkg-config sees new packages.
 built: check-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(JOBS) all
 
 testdata: built
 	@$(BUILD)/zcbench --make-testdata $(if $(SWEEP),--sweep)
@@ -172,6 +175,9 @@ $(BUILD)/tests/io_fixture: tests/fixtures/io_fixture.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 $(WARN) -static $< -o $@ -luring -lpthread
 
+# What the tests run, built (scripts/run-tests builds it on every core first).
+test-bins: all $(UNIT_BIN) $(BUILD)/tests/io_fixture
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
@@ -179,15 +185,15 @@ bats: all $(BUILD)/tests/io_fixture
 	ZCBENCH=$(abspath $(BUILD)/zcbench) IO_FIXTURE=$(abspath $(BUILD)/tests/io_fixture) bats tests/bats
 
 # The same tests against an address/undefined-behaviour sanitizer build.
+ASAN_FLAGS := BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 asan:
-	$(MAKE) --no-print-directory BUILD=build/asan \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  unit bats
+	$(MAKE) --no-print-directory $(JOBS) $(ASAN_FLAGS) test-bins
+	$(MAKE) --no-print-directory $(ASAN_FLAGS) unit bats
 
 # Static checks: the clang build with -Werror, and cppcheck (not on the BPF program, which
 # clang -target bpf -Wall -Werror and the kernel's verifier check).
 check:
-	$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
+	$(MAKE) --no-print-directory $(JOBS) BUILD=build/clang CC=clang all
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr -q \
 	  --std=c11 $(addprefix -I,$(HARNESS_DIRS)) -iharness/trace/bpf harness benches tests/unit
 
