@@ -88,7 +88,7 @@ peer_verified() {
   mapfile -t sel < <(peer_verified 16384)
   ((${#sel[@]} >= 5))
   out=$BATS_TEST_TMPDIR/short.json
-  run -1 env ZCBENCH_PEER_FAULT=short ZCBENCH_PEER_STALL_S=1 timeout 300 "$ZCBENCH" --quick --invocations 1 --no-machine-profile --format none --out "$out" \
+  run -1 env ZCBENCH_PEER_FAULT=short ZCBENCH_PEER_STALL_S=0.5 timeout 300 "$ZCBENCH" --quick --invocations 1 --no-machine-profile --format none --out "$out" \
     --filter "^($(IFS='|'; echo "${sel[*]}"))\$"
   jq -e --argjson n "${#sel[@]}" '.pairs | length == $n and all(.status == "error" and (.message | test("verify failed")))' "$out"
 }
