@@ -35,8 +35,8 @@ static double measured_count(const struct zc_pair_result *r, int s, enum zc_mode
 	case ZC_PER_COPY:
 		return isfinite(sr->copies_measured) ? sr->copies_measured : r->pair->side[s].copies_per_iter;
 	case ZC_PER_WAKEUP: {
-		/* Uncounted (no tracefs, or a result from before the counter): the term is left
-		 * out, as models had no wake-ups then. */
+		/* Uncounted (no tracefs, or a result from before the counter): the term counts
+		 * none, as models had no wake-ups then. */
 		double w = sr->cnt_median[ZC_CNT_WAKEUPS].value;
 		return isfinite(w) ? w : 0;
 	}

@@ -188,7 +188,7 @@ MAP_RUN(run_map_anon, -1, FAULT_MAP, 0, 0)
 MAP_RUN(run_map_anon_touch, -1, FAULT_MAP, 2, 0)
 
 /* A round trip whose 1-byte write alone is timed: with the peer asleep in its read, the
- * write wakes it; through a pipe of our own (to_peer == from_peer's pipe), no one. */
+ * write wakes it; with to_peer and from_peer the two ends of one pipe, it wakes no one. */
 static int run_timed_write(struct prim_ctx *c, uint64_t n)
 {
 	char b = 'x';
@@ -516,8 +516,7 @@ static int stream_open(enum stream_kind kind, size_t size, int *mine, int *their
  * another core, less a syscall, the copy the profile measured on its own (copy_from_user
  * for a send, copy_to_user for a recv) and the context switches and wake-ups counted in each
  * sample (a model counts those apart, per measured switch and wake-up), per byte: what the
- * protocol adds. The
- * softirq share /proc/stat accounts meanwhile is kept beside it.
+ * protocol adds. The softirq share /proc/stat accounts meanwhile is kept beside it.
  */
 static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_primitive p, enum stream_kind kind,
 			   int recv_side, int peer, double min_time)
