@@ -23,12 +23,6 @@
 
 #define MAX_KEYS 24
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static const json_t *profile_of(const json_t *doc)
 {
 	const json_t *p = json_object_get(json_object_get(doc, "context"), "machine_profile");
@@ -147,8 +141,8 @@ static void settings_differ(const json_t *A, const json_t *B, const char *keys, 
 static json_t *interval_pair(const json_t *v)
 {
 	json_t *a = json_array();
-	json_array_append_new(a, zc_json_number(num(v, "ci_low")));
-	json_array_append_new(a, zc_json_number(num(v, "ci_high")));
+	json_array_append_new(a, zc_json_number(zc_json_num(v, "ci_low")));
+	json_array_append_new(a, zc_json_number(zc_json_num(v, "ci_high")));
 	return a;
 }
 
@@ -157,7 +151,7 @@ static json_t *primitive_row(const char *key, const char *size, const json_t *va
 {
 	json_t *o = json_object();
 	int p = zc_prim_from_key(key);
-	double ma = num(va, "median"), mb = num(vb, "median");
+	double ma = zc_json_num(va, "median"), mb = zc_json_num(vb, "median");
 	json_object_set_new(o, "primitive", json_string(key));
 	json_object_set_new(o, "size", size ? json_string(size) : json_null());
 	json_object_set_new(o, "unit", json_string(size ? "ns_per_byte" : "ns"));
@@ -167,7 +161,7 @@ static json_t *primitive_row(const char *key, const char *size, const json_t *va
 	json_object_set_new(o, "new_ci", interval_pair(vb));
 	json_object_set_new(o, "change", zc_json_number(ma > 0 ? mb / ma : NAN));
 	/* Apart: the two intervals do not overlap. */
-	int apart = num(vb, "ci_low") > num(va, "ci_high") || num(vb, "ci_high") < num(va, "ci_low");
+	int apart = zc_json_num(vb, "ci_low") > zc_json_num(va, "ci_high") || zc_json_num(vb, "ci_high") < zc_json_num(va, "ci_low");
 	json_object_set_new(o, "apart", json_boolean(apart));
 	char why[512], unk[256];
 	settings_differ(A, B, p >= 0 ? zc_prim_info[p].settings : NULL, why, sizeof why, unk, sizeof unk);
@@ -246,13 +240,13 @@ static double cost_rel(const json_t *doc, const char *key, double size)
 			zc_size_name(zc_costs_sizes[z], name, sizeof name);
 			const json_t *c = json_object_get(sizes, name);
 			double dist = fabs(log((double)zc_costs_sizes[z]) - log(size > 0 ? size : 1));
-			if (c && isfinite(num(c, "median")) && dist < best) {
+			if (c && isfinite(zc_json_num(c, "median")) && dist < best) {
 				best = dist;
 				v = c;
 			}
 		}
 	}
-	double m = num(v, "median"), lo = num(v, "ci_low"), hi = num(v, "ci_high");
+	double m = zc_json_num(v, "median"), lo = zc_json_num(v, "ci_low"), hi = zc_json_num(v, "ci_high");
 	double r = m > 0 && isfinite(lo) && isfinite(hi) ? (hi - lo) / (2 * m) : 0;
 	return isfinite(r) && r > 0 ? r : 0;
 }
@@ -265,12 +259,12 @@ static int collect(const json_t *doc, const json_t *pair, int run, struct term_s
 	for (int s = 0; s < ZC_NSIDES; s++) {
 		const json_t *side = json_object_get(json_object_get(pair, "sides"), side_key[s]);
 		const json_t *m = json_object_get(side, "model");
-		T[s] = num(json_object_get(side, "time_ns"), "median");
-		if (!isfinite(num(m, "predicted_ns")) || !(T[s] > 0))
+		T[s] = zc_json_num(json_object_get(side, "time_ns"), "median");
+		if (!isfinite(zc_json_num(m, "predicted_ns")) || !(T[s] > 0))
 			return -1;
 		struct term_sum *f = term_slot(t, n, "loop_floor");
 		if (f)
-			f->ns[run][s] += num(m, "floor_ns");
+			f->ns[run][s] += zc_json_num(m, "floor_ns");
 		size_t i;
 		const json_t *e;
 		json_array_foreach(json_object_get(m, "terms"), i, e) {
@@ -278,12 +272,12 @@ static int collect(const json_t *doc, const json_t *pair, int run, struct term_s
 			struct term_sum *ts = key ? term_slot(t, n, key) : NULL;
 			if (!ts)
 				continue;
-			ts->ns[run][s] += num(e, "ns");
+			ts->ns[run][s] += zc_json_num(e, "ns");
 			ts->present[run][s] = 1;
 			if (!isfinite(ts->cost[run][s])) { /* the first term of it describes it */
-				ts->cost[run][s] = num(e, "cost_ns");
-				ts->ops[run][s] = num(e, "ops_per_iter");
-				ts->size[s] = num(e, "size");
+				ts->cost[run][s] = zc_json_num(e, "cost_ns");
+				ts->ops[run][s] = zc_json_num(e, "ops_per_iter");
+				ts->size[s] = zc_json_num(e, "size");
 				ts->rel[run][s] = cost_rel(doc, key, ts->size[s]);
 			}
 		}
@@ -295,8 +289,8 @@ static int collect(const json_t *doc, const json_t *pair, int run, struct term_s
 static double predicted_ratio(const json_t *pair)
 {
 	const json_t *sides = json_object_get(pair, "sides");
-	double b = num(json_object_get(json_object_get(sides, "baseline"), "model"), "predicted_ns");
-	double z = num(json_object_get(json_object_get(sides, "zerocopy"), "model"), "predicted_ns");
+	double b = zc_json_num(json_object_get(json_object_get(sides, "baseline"), "model"), "predicted_ns");
+	double z = zc_json_num(json_object_get(json_object_get(sides, "zerocopy"), "model"), "predicted_ns");
 	return b > 0 && z > 0 ? b / z : NAN;
 }
 
@@ -379,7 +373,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	struct term_sum t[MAX_KEYS];
 	size_t n = 0;
 	double TA[ZC_NSIDES], TB[ZC_NSIDES];
-	double ra = num(pa, "ratio"), rb = num(pb, "ratio");
+	double ra = zc_json_num(pa, "ratio"), rb = zc_json_num(pb, "ratio");
 	if (!(ra > 0) || !(rb > 0))
 		return NULL;
 	int missing = collect(A, pa, 0, t, &n, TA) ? 1 : collect(B, pb, 1, t, &n, TB) ? 2 : 0;
@@ -397,7 +391,7 @@ static json_t *attribute_pair(const char *name, const json_t *pa, const json_t *
 	double sa, da, sb, db;
 	zc_pair_se_log(pa, &sa, &da);
 	zc_pair_se_log(pb, &sb, &db);
-	double alpha = num(json_object_get(A, "context"), "alpha");
+	double alpha = zc_json_num(json_object_get(A, "context"), "alpha");
 	double hw = zc_prediction_halfwidth(sa, da, sb, db, alpha > 0 ? alpha : 0.05);
 	int bound = json_is_string(json_object_get(pa, "ratio_bound")) || json_is_string(json_object_get(pb, "ratio_bound"));
 	int inside = isfinite(hw) && fabs(log(rb / ra)) <= hw;

@@ -19,12 +19,6 @@
 
 #include "analysis.h"
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, double alpha)
 {
 	double a = se1 * se1, b = se2 * se2, v = a + b;
@@ -36,12 +30,12 @@ double zc_prediction_halfwidth(double se1, double df1, double se2, double df2, d
 
 void zc_pair_se_log(const json_t *pe, double *se, double *df)
 {
-	*se = num(pe, "ratio_se_log");
-	*df = num(pe, "ratio_df");
+	*se = zc_json_num(pe, "ratio_se_log");
+	*df = zc_json_num(pe, "ratio_df");
 	if (isfinite(*se) && isfinite(*df))
 		return;
-	double lo = num(pe, "ratio_ci_low"), hi = num(pe, "ratio_ci_high"), level = num(pe, "ratio_ci_level");
-	double blocks = num(pe, "blocks");
+	double lo = zc_json_num(pe, "ratio_ci_low"), hi = zc_json_num(pe, "ratio_ci_high"), level = zc_json_num(pe, "ratio_ci_level");
+	double blocks = zc_json_num(pe, "blocks");
 	if (!isfinite(level))
 		level = 0.95;
 	double h = blocks - 2 * floor(0.2 * blocks);
@@ -77,15 +71,15 @@ static const char *change_of(const char *a, const char *b)
 static json_t *side_json(const json_t *pe, double se, double df)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "ratio", zc_json_number(num(pe, "ratio")));
-	json_object_set_new(o, "ci_low", zc_json_number(num(pe, "ratio_ci_low")));
-	json_object_set_new(o, "ci_high", zc_json_number(num(pe, "ratio_ci_high")));
+	json_object_set_new(o, "ratio", zc_json_number(zc_json_num(pe, "ratio")));
+	json_object_set_new(o, "ci_low", zc_json_number(zc_json_num(pe, "ratio_ci_low")));
+	json_object_set_new(o, "ci_high", zc_json_number(zc_json_num(pe, "ratio_ci_high")));
 	json_object_set_new(o, "verdict", json_incref(json_object_get(pe, "verdict")));
-	double inv = num(pe, "invocations");
+	double inv = zc_json_num(pe, "invocations");
 	json_object_set_new(o, "invocations", json_integer(isfinite(inv) ? (json_int_t)inv : 1));
 	json_object_set_new(o, "se_log", zc_json_number(se));
 	json_object_set_new(o, "df", zc_json_number(df));
-	json_object_set_new(o, "between_run_sd", zc_json_number(num(pe, "between_run_sd")));
+	json_object_set_new(o, "between_run_sd", zc_json_number(zc_json_num(pe, "between_run_sd")));
 	return o;
 }
 
@@ -111,7 +105,7 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 		json_decref(A);
 		return 2;
 	}
-	double alpha = num(json_object_get(B, "context"), "alpha");
+	double alpha = zc_json_num(json_object_get(B, "context"), "alpha");
 	if (!isfinite(alpha))
 		alpha = 0.05;
 	json_t *rows = json_array(), *changes = json_object();
@@ -130,7 +124,7 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 			if (!json_equal(json_object_get(pa, "name"), json_object_get(pb, "name")) ||
 			    !json_equal(json_object_get(pa, "param"), json_object_get(pb, "param")))
 				continue;
-			double ra = num(pa, "ratio"), rb = num(pb, "ratio");
+			double ra = zc_json_num(pa, "ratio"), rb = zc_json_num(pb, "ratio");
 			const char *va = json_string_value(json_object_get(pa, "verdict"));
 			const char *vb = json_string_value(json_object_get(pb, "verdict"));
 			if (!(ra > 0) || !(rb > 0))
@@ -142,7 +136,7 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 			int bound = !json_is_null(json_object_get(pa, "ratio_bound")) ||
 				    !json_is_null(json_object_get(pb, "ratio_bound"));
 			int control = json_is_true(json_object_get(pa, "control"));
-			int in_ci = rb >= num(pa, "ratio_ci_low") && rb <= num(pa, "ratio_ci_high");
+			int in_ci = rb >= zc_json_num(pa, "ratio_ci_low") && rb <= zc_json_num(pa, "ratio_ci_high");
 			int in_pi = isfinite(hw) && fabs(log(rb / ra)) <= hw;
 			const char *ch = change_of(va, vb);
 			json_t *o = json_object();
@@ -162,7 +156,7 @@ int zc_compare(const char *old_path, const char *new_path, FILE *out)
 			json_object_set_new(o, "verdict_change", json_string(ch));
 			json_array_append_new(rows, o);
 			json_object_set_new(changes, ch, json_integer(json_integer_value(json_object_get(changes, ch)) + 1));
-			one_invocation += num(pa, "invocations") > 1 ? 0 : 1;
+			one_invocation += zc_json_num(pa, "invocations") > 1 ? 0 : 1;
 			if (control) {
 				controls++;
 				controls_same += va && vb && !strcmp(va, "same") && !strcmp(vb, "same");

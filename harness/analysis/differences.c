@@ -63,13 +63,13 @@ static int has_part(const char *list, const char *p, size_t n)
 static void mitigation_text(char *a, char *b)
 {
 	size_t la = strcspn(a, ";"), lb = strcspn(b, ";");
-	if (la != lb || strncmp(a, b, la) != 0 || strcmp(a, b) == 0) {
-		if (la != lb || strncmp(a, b, la) != 0) {
-			a[la] = 0;
-			b[lb] = 0;
-		}
+	if (la != lb || strncmp(a, b, la) != 0) {
+		a[la] = 0;
+		b[lb] = 0;
 		return;
 	}
+	if (strcmp(a, b) == 0)
+		return;
 	char only[2][512];
 	const char *side[2] = {a, b};
 	for (int s = 0; s < 2; s++) {

@@ -23,12 +23,6 @@ static int same_value(double a, double b)
 	return fabs(a - b) <= 5e-7 * fmax(fabs(a), fabs(b));
 }
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static const json_t *published(const json_t *pairs, const struct zc_pair_result *r)
 {
 	size_t i;
@@ -79,7 +73,7 @@ int zc_reanalyse(const char *path, FILE *out)
 			continue;
 		const json_t *pe = published(pairs, r);
 		const char *pv = json_string_value(json_object_get(pe, "verdict"));
-		double pr = num(pe, "ratio"), plo = num(pe, "ratio_ci_low"), phi = num(pe, "ratio_ci_high");
+		double pr = zc_json_num(pe, "ratio"), plo = zc_json_num(pe, "ratio_ci_low"), phi = zc_json_num(pe, "ratio_ci_high");
 		const struct zc_estimate *e = &r->ratio_est;
 		int agree = pv && zc_verdict_from_name(pv) == (int)r->verdict && same_value(pr, e->estimate) &&
 			    same_value(plo, e->ci_low) && same_value(phi, e->ci_high);

@@ -302,8 +302,6 @@ static int run_once(const struct options *o, struct zc_ioprof *agg, long floor_t
 		return 2;
 	}
 	fflush(NULL);
-	/* The command's orphans become ours, so that an interruption can end them too. */
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t child = fork();
 	if (child < 0) {
 		fprintf(stderr, "zcbench profile: fork: %s\n", strerror(errno));
@@ -576,6 +574,8 @@ int zc_ioprof_main(int argc, char **argv)
 	if (o.pid) {
 		rc = attach(&o, &agg, &run);
 	} else {
+		/* The command's orphans become ours, so that an interruption can end them too. */
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
 		size_t len = 0;
 		for (char **a = o.cmd; *a && len + 2 < sizeof run.command; a++)
 			len += (size_t)snprintf(run.command + len, sizeof run.command - len, "%s%s", len ? " " : "", *a);

@@ -28,6 +28,9 @@ int zc_parse_long(const char *s, long lo, long hi, long *out);
 int zc_parse_double(const char *s, double lo, double hi, double *out);
 /* Reads the first line of a small file (sysfs, procfs) without the newline. */
 int zc_read_line(const char *path, char *buf, size_t len);
+/* The same for a sysfs choice: "always [madvise] never" gives "madvise"; a line without
+ * brackets is given whole. 0, or -1 with errno set where the file cannot be read. */
+int zc_read_selected(const char *path, char *buf, size_t len);
 double zc_now_ns(void);        /* CLOCK_MONOTONIC */
 /* Room for `need` elements of `elem` bytes in a growable array (capacity doubling from 16):
  * the array, moved if it had to grow, or NULL (the old one untouched) when out of memory. */
@@ -65,6 +68,8 @@ struct json_t *zc_interval_json(struct zc_interval v);
 
 /* A JSON number rounded to the 10 significant digits a result file keeps (NAN if none). */
 double zc_json_real10(const struct json_t *v);
+/* The number at o's key, NAN where o has none there (a field an older result lacks). */
+double zc_json_num(const struct json_t *o, const char *key);
 
 /*
  * Atomic, never-overwriting result file. zc_out_open() fails early (missing or

@@ -43,6 +43,12 @@ json_t *zc_interval_json(struct zc_interval v)
 	return o;
 }
 
+double zc_json_num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
 /* A number as a result file keeps it (10 significant digits): a run analyses exactly what
  * --reanalyse will read back from its file. */
 double zc_json_real10(const json_t *v)

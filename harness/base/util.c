@@ -190,6 +190,18 @@ int zc_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int zc_read_selected(const char *path, char *buf, size_t len)
+{
+	if (zc_read_line(path, buf, len) != 0)
+		return -1;
+	char *l = strchr(buf, '['), *r = l ? strchr(l, ']') : NULL;
+	if (l && r) {
+		memmove(buf, l + 1, (size_t)(r - l - 1));
+		buf[r - l - 1] = '\0';
+	}
+	return 0;
+}
+
 double zc_now_ns(void)
 {
 	struct timespec ts;

@@ -277,15 +277,9 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 	return o;
 }
 
-static double jnum(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static struct zc_interval interval_from(const json_t *o)
 {
-	return (struct zc_interval){jnum(o, "median"), jnum(o, "ci_low"), jnum(o, "ci_high")};
+	return (struct zc_interval){zc_json_num(o, "median"), zc_json_num(o, "ci_low"), zc_json_num(o, "ci_high")};
 }
 
 static void string_from(char *out, size_t len, const json_t *v)
@@ -314,7 +308,7 @@ int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
 		return -1;
 	pf->measured = json_is_true(json_object_get(o, "measured"));
 	string_from(pf->error, sizeof pf->error, json_object_get(o, "error"));
-	pf->seconds = jnum(o, "seconds");
+	pf->seconds = zc_json_num(o, "seconds");
 	const json_t *prims = json_object_get(o, "primitives");
 	for (int p = 0; p < ZC_NPRIMS; p++) {
 		/* A primitive the result predates stays unmeasured: no model term uses it. */
@@ -327,7 +321,7 @@ int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
 		string_from(pf->why[p], sizeof pf->why[p], json_object_get(e, "unavailable"));
 		if (!zc_prim_info[p].per_byte) {
 			pf->op[p] = interval_from(e);
-			pf->op_floored[p] = jnum(e, "floored_from");
+			pf->op_floored[p] = zc_json_num(e, "floored_from");
 			continue;
 		}
 		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
@@ -336,13 +330,13 @@ int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
 			const json_t *v = json_object_get(json_object_get(e, "sizes"), name);
 			if (v) {
 				pf->rate[p][z] = interval_from(v);
-				pf->rate_floored[p][z] = jnum(v, "floored_from");
+				pf->rate_floored[p][z] = zc_json_num(v, "floored_from");
 			}
 		}
 	}
 	const json_t *st = json_object_get(o, "settings");
-	pf->file_fault_pages = jnum(st, "file_fault_pages");
-	pf->anon_fault_pages = jnum(st, "anon_fault_pages");
+	pf->file_fault_pages = zc_json_num(st, "file_fault_pages");
+	pf->anon_fault_pages = zc_json_num(st, "anon_fault_pages");
 	string_from(pf->fault_around_bytes, sizeof pf->fault_around_bytes, json_object_get(st, "fault_around_bytes"));
 	string_from(pf->thp_enabled, sizeof pf->thp_enabled, json_object_get(st, "thp_enabled"));
 	string_from(pf->thp_defrag, sizeof pf->thp_defrag, json_object_get(st, "thp_defrag"));

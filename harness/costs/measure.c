@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <linux/perf_event.h>
 #include <liburing.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -55,8 +54,7 @@ struct prim_ctx {
 	struct io_uring *ring;  /* io_uring_op and pin_page */
 	unsigned batch;         /* NOPs per io_uring_enter */
 	size_t pin_bytes;       /* the buffer registered */
-	int inner;              /* set by a run that times only part of its loop ... */
-	double inner_ns;        /* ... this part, in ns */
+	double inner_ns;        /* a run that times only part of its loop: that part (else NAN) */
 	int failed;
 };
 
@@ -192,7 +190,6 @@ MAP_RUN(run_map_anon_touch, -1, FAULT_MAP, 2, 0)
 static int run_timed_write(struct prim_ctx *c, uint64_t n)
 {
 	char b = 'x';
-	c->inner = 1;
 	c->inner_ns = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		double t0 = zc_now_ns();
@@ -237,10 +234,10 @@ static int timed_fn(void *ctx, int side, uint64_t iters, double *ns)
 {
 	(void)side;
 	struct prim_fn *f = ctx;
-	f->c->inner = 0;
+	f->c->inner_ns = NAN;
 	double t0 = zc_now_ns();
 	int rc = f->fn(f->c, iters);
-	*ns = f->c->inner ? f->c->inner_ns : zc_now_ns() - t0;
+	*ns = isnan(f->c->inner_ns) ? zc_now_ns() - t0 : f->c->inner_ns;
 	return rc;
 }
 
@@ -563,22 +560,6 @@ static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_prim
 		zc_sys_reading_free(r1);
 }
 
-/* This thread's sched_waking tracepoint as a counter (-1 without tracefs or the right). */
-static int open_waking_counter(void)
-{
-	char where[256], why[320];
-	long id = zc_tracepoint_id("sched/sched_waking", where, sizeof where, why, sizeof why);
-	if (id < 0)
-		return -1;
-	struct perf_event_attr a;
-	memset(&a, 0, sizeof a);
-	a.size = sizeof a;
-	a.type = PERF_TYPE_TRACEPOINT;
-	a.config = (uint64_t)id;
-	a.exclude_hv = 1;
-	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
-}
-
 static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_time)
 {
 	int self = sched_getcpu(), peer = zc_peer_cpu();
@@ -590,7 +571,7 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 		       {ZC_PRIM_TCP_RECV, STREAM_TCP, 1},
 		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, 0},
 		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, 0}};
-	waking_fd = open_waking_counter();
+	waking_fd = zc_thread_tracepoint_counter("sched/sched_waking");
 	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
 		if (peer == self) {
 			unavailable(pf, streams[i].p, "one core only");
@@ -605,20 +586,11 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 
 /* ---- settings ---- */
 
+/* A sysfs choice's selected value, or "unknown". */
 static void bracketed(const char *path, char *out, size_t len)
 {
-	char line[256];
-	if (zc_read_line(path, line, sizeof line) != 0) {
+	if (zc_read_selected(path, out, len) != 0)
 		snprintf(out, len, "unknown");
-		return;
-	}
-	char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		*b = 0;
-		snprintf(out, len, "%.*s", (int)len - 1, a + 1);
-	} else {
-		snprintf(out, len, "%.*s", (int)len - 1, line);
-	}
 }
 
 /* debugfs's fault_around_bytes; under kernel lockdown debugfs refuses it, and the result

@@ -35,16 +35,6 @@ const char *zc_tune_state_path(void)
 	return p && *p ? p : "/var/tmp/zcbench-tune.state";
 }
 
-/* "always [madvise] never" -> "madvise"; anything else unchanged. */
-static void selected_value(char *v)
-{
-	char *l = strchr(v, '['), *r = l ? strchr(l, ']') : NULL;
-	if (l && r) {
-		memmove(v, l + 1, (size_t)(r - l - 1));
-		v[r - l - 1] = '\0';
-	}
-}
-
 static int write_value(const char *path, const char *value, char *why, size_t len)
 {
 	FILE *f = fopen(path, "w");
@@ -71,16 +61,15 @@ struct knob {
 static int tune_one(FILE *state, const char *path, const char *want, const char *what)
 {
 	char cur[256], why[128];
-	if (zc_read_line(path, cur, sizeof cur) != 0) {
+	if (zc_read_selected(path, cur, sizeof cur) != 0) {
 		int e = errno;
 		char lock[128] = "";
-		if (e == EPERM && zc_read_line("/sys/kernel/security/lockdown", lock, sizeof lock) == 0)
-			selected_value(lock);
+		if (e == EPERM && zc_read_selected("/sys/kernel/security/lockdown", lock, sizeof lock) != 0)
+			lock[0] = '\0';
 		printf("tune: %s: cannot read %s (%s%s%s), skipped\n", what, path, strerror(e),
 		       lock[0] && strcmp(lock, "none") ? "; kernel lockdown: " : "", lock[0] && strcmp(lock, "none") ? lock : "");
 		return 0;
 	}
-	selected_value(cur);
 	if (state)
 		fprintf(state, "%s\t%s\n", path, cur);
 	if (strcmp(cur, want) == 0) {

@@ -87,6 +87,21 @@ void zc_counters_open(struct zc_counters *c)
 	open_one(c, ZC_CNT_INSTRUCTIONS, PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 1);
 }
 
+int zc_thread_tracepoint_counter(const char *event)
+{
+	char where[256], why[320];
+	long id = zc_tracepoint_id(event, where, sizeof where, why, sizeof why);
+	if (id < 0)
+		return -1;
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.config = (uint64_t)id;
+	a.exclude_hv = 1;
+	return (int)perf_open(&a, -1);
+}
+
 void zc_counters_close(struct zc_counters *c)
 {
 	for (int i = 0; i < ZC_NCOUNTERS; i++) {

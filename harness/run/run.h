@@ -52,6 +52,9 @@ void zc_counters_start(struct zc_counters *c);
 void zc_counters_stop(struct zc_counters *c);
 /* Reads the counts since the last start; unavailable ones are left as UINT64_MAX. */
 void zc_counters_read(const struct zc_counters *c, uint64_t out[ZC_NCOUNTERS]);
+/* One tracepoint ("sched/sched_waking") counted on the calling thread from now on, not
+ * inherited: an fd to read(2) a u64 from, or -1 (no tracefs, or not allowed). */
+int zc_thread_tracepoint_counter(const char *event);
 
 /* ---- host.c: what the host did to a sample ---- */
 struct zc_host_reading {

@@ -91,12 +91,8 @@ static int refused(char *why, size_t whylen)
 /* The kernel's lockdown level for a refusal's message: "integrity", or why it is not known. */
 static const char *lockdown_level(char *buf, size_t len)
 {
-	char line[256];
-	if (zc_read_line("/sys/kernel/security/lockdown", line, sizeof line) != 0)
-		return "unknown (securityfs is not mounted)";
-	const char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
-	snprintf(buf, len, "%.*s", open && close ? (int)(close - open - 1) : 7, open && close ? open + 1 : "unknown");
-	return buf;
+	return zc_read_selected("/sys/kernel/security/lockdown", buf, len) == 0 ? buf
+										     : "unknown (securityfs is not mounted)";
 }
 
 static int tgid_of(int tid)

@@ -209,6 +209,18 @@ need_bpf() {
   done
 }
 
+@test "attaching to a running process (-p) counts its IO for --duration" {
+  dd if=/dev/zero of=/dev/null bs=4k 2>/dev/null &
+  target=$!
+  run "$ZCBENCH" profile -p "$target" --duration 0.3 --out "$WORK/p.json"
+  kill "$target"
+  [ "$status" -eq 0 ]
+  [ "$(jq '.attached' "$WORK/p.json")" = true ]
+  [ "$(jq -c '[.paths[] | select(.syscall == "read") | .bytes_per_call.common[].bytes] | unique' "$WORK/p.json")" = "[4096]" ]
+  [ "$(jq '.paths[] | select(.syscall == "read") | .calls > 10' "$WORK/p.json")" = true ]
+  validate_profile "$WORK/p.json"
+}
+
 @test "-p: a child started after the attachment and still running at its end is counted" {
   mkfifo "$WORK/go"
   sh -c "read x <'$WORK/go'; (while :; do sleep 0.02; done) & wait" &
