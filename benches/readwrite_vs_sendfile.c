@@ -6,8 +6,9 @@
  *           copies per chunk (page cache -> buf, buf -> socket buffer).
  * zerocopy: sendfile(sock, file, &off, chunk). 1 syscall per chunk. Over TCP the pages
  *           are referenced, not copied, on the send path (0 copies; loopback delivery then
- *           copies on receive, which both sides share); over AF_UNIX sendfile goes
- *           through a pipe and the socket copies once (declared 1).
+ *           copies on receive, which both sides share); over AF_UNIX too since Linux
+ *           6.5 (MSG_SPLICE_PAGES: the socket takes the pages sendfile's internal pipe
+ *           references; before, it copied them once).
  *
  * The file is the 4 MiB test file in page cache, sent chunk by chunk from offsets that
  * wrap around. The peer (another core) drains: recv(MSG_TRUNC) for TCP, read() for
@@ -154,10 +155,16 @@ static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 0, p->bytes);
 }
 
+/* sendfile splices the file's pages into its internal pipe (pipe_splice) and the socket
+ * takes them from there. TCP's work on them is tcp_send's (segments, loopback delivery);
+ * an AF_UNIX socket allocates no pages for them and copies none, which is most of what
+ * unix_send prices: its per-skb work is no primitive, the side's residual. */
 static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_PREAD_0);
-	peer_model_protocol(m, (enum peer_fd_kind)p->arg, 0, p->bytes);
+	zc_model_term(m, ZC_PRIM_PIPE_SPLICE, ZC_PER_ITER, 1, p->bytes);
+	if ((enum peer_fd_kind)p->arg == PEER_TCP)
+		peer_model_protocol(m, PEER_TCP, 0, p->bytes);
 }
 
 static void readwrite_invariants(const struct zc_param *p, struct zc_invariants *inv)

@@ -173,8 +173,9 @@ static const struct zc_param params[] = {
 	{"1MiB", 1 << 20, 0, "1 MiB chunks, pipes as large as pipe-max-size allows", 0},
 };
 
-/* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
- * between user and kernel space. tee's page references are no profiled primitive. */
+/* Cost model: peer_model_stream's frame (syscalls, context switches), the copies between
+ * user and kernel space and the pipes' work (pipe_write for pages a write fills,
+ * pipe_splice for pages referenced). */
 static void write_twice_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
@@ -183,13 +184,15 @@ static void write_twice_model(const struct zc_param *p, struct zc_model *m)
 	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
 }
 
-/* The write into the source pipe is a pipe write; tee and splice into the drained sinks
- * move page references, which no primitive prices: the side's residual. */
+/* The write into the source pipe is a pipe write; tee puts references to its pages into
+ * a drained sink, what pipe_splice prices; the splice into the other sink moves the
+ * buffers themselves (their release is the write's, as pipe_write's drain freed them). */
 static void tee_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_ITER, 1, p->bytes);
 	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
+	zc_model_term(m, ZC_PRIM_PIPE_SPLICE, ZC_PER_ITER, 1, p->bytes);
 }
 
 static void write_twice_invariants(const struct zc_param *p, struct zc_invariants *inv)

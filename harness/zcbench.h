@@ -81,6 +81,7 @@ enum zc_primitive {
 	ZC_PRIM_IO_URING_OP,    /* an io_uring request's submission and completion (a NOP) */
 	ZC_PRIM_PIN_PAGE,       /* pinning and unpinning a 4 KiB page of user memory */
 	ZC_PRIM_WAKEUP,         /* what waking a task asleep on another core costs the waker */
+	ZC_PRIM_PIPE_SPLICE,    /* per byte: a file's cached pages spliced into a pipe (references) */
 	ZC_NPRIMS
 };
 

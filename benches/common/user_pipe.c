@@ -68,8 +68,10 @@ int user_pipe_verify(struct user_pipe *s, int (*const run[2])(void *, uint64_t))
 void user_pipe_vmsplice_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
-	peer_model_protocol(m, PEER_PIPE, 0, p->bytes);
-	/* The pipe holds the user pages themselves: each is looked up and referenced. */
+	/* The pipe holds the user pages themselves: no page allocated, none copied. Each is
+	 * looked up and referenced (pin_page), and the pipe's work on a referenced page is what
+	 * pipe_splice timed (pipe_write's would add an allocation per page). */
+	zc_model_term(m, ZC_PRIM_PIPE_SPLICE, ZC_PER_ITER, 1, p->bytes);
 	peer_model_pinned_pages(m, p->bytes);
 }
 

@@ -474,6 +474,19 @@ static int run_stream_send(struct prim_ctx *c, uint64_t n)
 	return ZC_OK;
 }
 
+/* n bytes of the memfd's cached 4 KiB pages spliced into the pipe: references, no copy
+ * (a splice into a full pipe waits and moves what fits, hence the loop). */
+static int run_stream_splice(struct prim_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		loff_t off = 0;
+		while ((size_t)off < c->size)
+			if (splice(c->big, &off, c->to_peer, NULL, c->size - (size_t)off, 0) <= 0)
+				return ZC_ERROR;
+	}
+	return ZC_OK;
+}
+
 static int run_stream_recv(struct prim_ctx *c, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
@@ -515,9 +528,14 @@ static int stream_open(enum stream_kind kind, size_t size, int *mine, int *their
  * sample (a model counts those apart, per measured switch and wake-up), per byte: what the
  * protocol adds. The softirq share /proc/stat accounts meanwhile is kept beside it.
  */
+/* How the measuring end moves a stream primitive's bytes, and which copy it makes. */
+enum stream_end { END_WRITE, END_RECV, END_SPLICE };
+
 static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_primitive p, enum stream_kind kind,
-			   int recv_side, int peer, double min_time)
+			   enum stream_end end, int peer, double min_time)
 {
+	static int (*const run[3])(struct prim_ctx *, uint64_t) = {run_stream_send, run_stream_recv, run_stream_splice};
+	static const int copy_of[3] = {ZC_PRIM_COPY_FROM_USER, ZC_PRIM_COPY_TO_USER, -1};
 	struct zc_sys_reading *r0 = zc_sys_read(NULL);
 	for (int z = 0; z < STREAM_SIZES; z++) {
 		size_t n = zc_costs_sizes[z];
@@ -525,18 +543,18 @@ static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_prim
 		struct samples s;
 		if (stream_open(kind, n, &mine, &theirs) != ZC_OK)
 			break;
-		pid_t pid = stream_child(peer, kind, theirs, recv_side, c->src, mine);
+		pid_t pid = stream_child(peer, kind, theirs, end == END_RECV, c->src, mine);
 		close(theirs);
 		if (pid > 0) {
 			struct prim_ctx sc = *c;
 			sc.to_peer = sc.from_peer = mine;
 			sc.size = n;
-			ok = sample(&sc, recv_side ? run_stream_recv : run_stream_send, min_time, &s) == ZC_OK;
+			ok = sample(&sc, run[end], min_time, &s) == ZC_OK;
 		}
 		shutdown(mine, SHUT_RDWR); /* the peer ends with its stream */
 		close(mine);
 		reap(pid);
-		double copy = zc_costs_cost(pf, recv_side ? ZC_PRIM_COPY_TO_USER : ZC_PRIM_COPY_FROM_USER, n);
+		double copy = copy_of[end] < 0 ? 0 : zc_costs_cost(pf, (enum zc_primitive)copy_of[end], n);
 		struct zc_interval base = pf->op[ZC_PRIM_SYSCALL];
 		base.value += copy;
 		base.ci_low += copy;
@@ -566,18 +584,19 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 	static const struct {
 		enum zc_primitive p;
 		enum stream_kind kind;
-		int recv_side;
-	} streams[] = {{ZC_PRIM_TCP_SEND, STREAM_TCP, 0},
-		       {ZC_PRIM_TCP_RECV, STREAM_TCP, 1},
-		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, 0},
-		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, 0}};
+		enum stream_end end;
+	} streams[] = {{ZC_PRIM_TCP_SEND, STREAM_TCP, END_WRITE},
+		       {ZC_PRIM_TCP_RECV, STREAM_TCP, END_RECV},
+		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, END_WRITE},
+		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, END_WRITE},
+		       {ZC_PRIM_PIPE_SPLICE, STREAM_PIPE, END_SPLICE}};
 	waking_fd = zc_thread_tracepoint_counter("sched/sched_waking");
 	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
 		if (peer == self) {
 			unavailable(pf, streams[i].p, "one core only");
 			continue;
 		}
-		measure_stream(pf, c, streams[i].p, streams[i].kind, streams[i].recv_side, peer, min_time);
+		measure_stream(pf, c, streams[i].p, streams[i].kind, streams[i].end, peer, min_time);
 	}
 	if (waking_fd >= 0)
 		close(waking_fd);
