@@ -60,6 +60,19 @@ print("%.3f" % mannwhitneyu(x, y, alternative="two-sided").pvalue)' "$1" "$2"
   [[ $output == *"Run 1 has 3 pairs of one invocation"* ]]
 }
 
+@test "compare sets side by side only the savings every run broke down, and says how many the others are" {
+  # run_b with a breakdown of its first pair; run_a (from before breakdowns) has none.
+  jq '.pairs[0] += {saving_ns_per_iter: 650, saving_breakdown: [{cause: "copy avoided", share: 0.93}, {cause: "the rest", share: 0.07}]}' \
+    $FIX/run_b.json > "$BATS_TEST_TMPDIR/b.json"
+  row=$(jq -r '.pairs[0] | "| \(.name)/\(.param) |"' $FIX/run_b.json)
+  run -0 scripts/compare $FIX/run_a.json "$BATS_TEST_TMPDIR/b.json"
+  [[ $output == *"1 pairs are broken down in some runs only"* ]]
+  [[ $output != *"$row 650.0 ns"* && $output != *"$row - |"* ]]
+  run -0 scripts/compare "$BATS_TEST_TMPDIR/b.json" "$BATS_TEST_TMPDIR/b.json"
+  [[ $output == *"$row 650.0 ns: copy 93%, rest 7% | 650.0 ns: copy 93%, rest 7% |"* ]]
+  [[ $output != *"broken down in some runs only"* ]]
+}
+
 @test "compare with three runs puts one table per later run" {
   run -0 scripts/compare $FIX/run_a.json $FIX/run_b.json $FIX/run_a.json
   [[ $output == *"| pair/param | run 1 | run 2 | move | PI for run 2 | |"* ]]
