@@ -7,7 +7,12 @@ load helpers
 setup_file() {
   load helpers
   export PROF=$BATS_FILE_TMPDIR/profile.json RUN1=$BATS_FILE_TMPDIR/run1.json RUN2=$BATS_FILE_TMPDIR/run2.json
+  # The kernel's newest line on a lockdown refusal to zcbench, before and after the profile
+  # (a full log drops its oldest lines: a count can stay the same).
+  refusals() { dmesg 2>/dev/null | grep 'Lockdown: zcbench' | tail -1 || true; }
+  export REFUSED_BEFORE=$(refusals)
   "$ZCBENCH" --machine-profile --min-time 0.002 --out "$PROF" >"$BATS_FILE_TMPDIR/profile.txt" 2>/dev/null
+  export REFUSED_AFTER=$(refusals)
   # One param of every pair that is not a stream: each declares a model.
   filter="^($("$ZCBENCH" --list | sed -n 's/^\([a-z0-9_]*\)\( \[control\]\)\{0,1\}:.*/\1/p' | paste -sd'|' -))/(64KiB_reused|4KiB_warm_kept|memcpy_64KiB)$"
   quick_run "$RUN1" --filter "$filter" 2>/dev/null
@@ -34,6 +39,14 @@ setup_file() {
   done
   run -2 "$ZCBENCH" --machine-profile --min-time 0.002 --out "$PROF"
   [[ $output == *"file exists; results are never overwritten"* ]]
+}
+
+@test "under kernel lockdown the profile does not ask debugfs (each refusal is logged, and pushes the boot log out)" {
+  lock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/dev/null || true)
+  [[ -n $lock && $lock != none ]] || skip "the kernel is not locked down"
+  dmesg >/dev/null 2>&1 || skip "the kernel log is not readable"
+  [ "$REFUSED_AFTER" = "$REFUSED_BEFORE" ]
+  jq -e --arg lock "$lock" '.context.machine_profile.settings.fault_around_bytes | endswith("(kernel lockdown: \($lock))")' "$PROF"
 }
 
 @test "every result carries the profile, and every declared model its prediction and terms" {
