@@ -157,8 +157,8 @@ static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 
 /* sendfile splices the file's pages into its internal pipe (pipe_splice) and the socket
  * takes them from there. TCP's work on them is tcp_send's (segments, loopback delivery);
- * an AF_UNIX socket allocates no pages for them and copies none, which is most of what
- * unix_send prices: its per-skb work is no primitive, the side's residual. */
+ * an AF_UNIX socket neither allocates pages for them nor copies them, as it does for a
+ * write (unix_send): its per-skb work is no primitive, the side's residual. */
 static void sendfile_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_PREAD_0);

@@ -521,21 +521,22 @@ static int stream_open(enum stream_kind kind, size_t size, int *mine, int *their
 	return ZC_OK;
 }
 
-/*
- * One stream primitive at the stream sizes: a send (or recv) of n bytes with the peer on
- * another core, less a syscall, the copy the profile measured on its own (copy_from_user
- * for a send, copy_to_user for a recv) and the context switches and wake-ups counted in each
- * sample (a model counts those apart, per measured switch and wake-up), per byte: what the
- * protocol adds. The softirq share /proc/stat accounts meanwhile is kept beside it.
- */
-/* How the measuring end moves a stream primitive's bytes, and which copy it makes. */
+/* How the measuring end moves a stream primitive's bytes: a write copies them in, a recv
+ * copies them out, a splice of cached pages copies nothing. */
 enum stream_end { END_WRITE, END_RECV, END_SPLICE };
 
+/*
+ * One stream primitive at the stream sizes: a write, recv or splice of n bytes with the
+ * peer on another core, less a syscall, the copy the profile measured on its own
+ * (copy_from_user for a write, copy_to_user for a recv, none for a splice) and the context
+ * switches and wake-ups counted in each sample (a model counts those apart, per measured
+ * switch and wake-up), per byte: what the protocol adds. The softirq share /proc/stat
+ * accounts meanwhile is kept beside it.
+ */
 static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_primitive p, enum stream_kind kind,
 			   enum stream_end end, int peer, double min_time)
 {
 	static int (*const run[3])(struct prim_ctx *, uint64_t) = {run_stream_send, run_stream_recv, run_stream_splice};
-	static const int copy_of[3] = {ZC_PRIM_COPY_FROM_USER, ZC_PRIM_COPY_TO_USER, -1};
 	struct zc_sys_reading *r0 = zc_sys_read(NULL);
 	for (int z = 0; z < STREAM_SIZES; z++) {
 		size_t n = zc_costs_sizes[z];
@@ -554,7 +555,8 @@ static void measure_stream(struct zc_costs *pf, struct prim_ctx *c, enum zc_prim
 		shutdown(mine, SHUT_RDWR); /* the peer ends with its stream */
 		close(mine);
 		reap(pid);
-		double copy = copy_of[end] < 0 ? 0 : zc_costs_cost(pf, (enum zc_primitive)copy_of[end], n);
+		double copy = end == END_SPLICE ? 0
+				  : zc_costs_cost(pf, end == END_RECV ? ZC_PRIM_COPY_TO_USER : ZC_PRIM_COPY_FROM_USER, n);
 		struct zc_interval base = pf->op[ZC_PRIM_SYSCALL];
 		base.value += copy;
 		base.ci_low += copy;
