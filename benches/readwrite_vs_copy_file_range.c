@@ -187,8 +187,10 @@ static const struct zc_param params[] = {
 
 /* Cost model: a file syscall's fixed cost per measured syscall; the copies out of and into the
  * page cache; copy_file_range's in-kernel copy, where the filesystem copied rather than
- * shared the extents (measured), as a write of the chunk into the destination's page cache
- * (copy_from_user: pwrite's per-byte cost, whose work is that write, its source aside). */
+ * shared the extents (measured): a filesystem without a copy_file_range of its own (ext4,
+ * tmpfs) goes through do_splice_direct, which splices the source's cached pages into the
+ * task's internal pipe (pipe_splice) and writes them from there into the destination's page
+ * cache (copy_from_user: pwrite's per-byte cost, whose work is that write, its source aside). */
 static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
@@ -199,6 +201,7 @@ static void readwrite_model(const struct zc_param *p, struct zc_model *m)
 static void cfr_model(const struct zc_param *p, struct zc_model *m)
 {
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
+	zc_model_term(m, ZC_PRIM_PIPE_SPLICE, ZC_PER_COPY, 1, p->bytes);
 	zc_model_term(m, ZC_PRIM_COPY_FROM_USER, ZC_PER_COPY, 1, p->bytes);
 }
 

@@ -159,10 +159,20 @@ int zc_invocation_main(const struct zc_options *o)
 		}
 	}
 	free(sel);
+	/* A full run's profile once more in this process, after its pairs: the primitives
+	 * move between processes as the pairs do, and the driver pools every invocation's. */
+	int profiled = !o->quick && !o->no_profile && !zc_interrupted();
+	if (profiled) {
+		fprintf(stderr, "[%d/%d] the machine profile\n", o->worker_index + 1, o->invocations);
+		zc_costs_measure(&run.costs, o->min_time < ZC_PROFILE_MIN_TIME ? o->min_time : ZC_PROFILE_MIN_TIME,
+				 4u << 20);
+	}
 	if (zc_interrupted())
 		return 130;
 	zc_analyse_run(&run);
 	json_t *ctx = json_object();
+	if (profiled)
+		json_object_set_new(ctx, "machine_profile", zc_costs_json(&run.costs));
 	for (size_t i = 0; i < zc_context_count(); i++)
 		json_object_set_new(ctx, zc_context_key(i), json_string(zc_context_value(i)));
 	json_object_set_new(ctx, "loop_floor_ns", zc_json_number(run.loop_floor_ns));
@@ -346,6 +356,12 @@ int zc_run_invocations(const struct zc_options *o, struct zc_run *run, json_t *c
 		}
 		failed |= st != 0;
 		merge(run, &one, &failed);
+		if (one.costs.measured) {
+			if (!run->inv_costs)
+				run->inv_costs = calloc((size_t)o->invocations, sizeof *run->inv_costs);
+			if (run->inv_costs && run->ninv_costs < (size_t)o->invocations)
+				run->inv_costs[run->ninv_costs++] = one.costs;
+		}
 		zc_run_free(&one);
 		/* The invocation's own facts; the benches' context entries once. */
 		json_t *wctx = json_object_get(doc, "context");

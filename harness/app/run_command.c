@@ -174,13 +174,16 @@ int zc_run_command(struct zc_options *o)
 		fprintf(stderr, "zcbench: warning: %s\n", run.warnings[i]);
 
 	int rc = zc_run_invocations(o, &run, ctx);
-	/* The profile again: the machine may have changed while the pairs ran. */
+	/* The profile again: the machine may have changed while the pairs ran. Pooled with the
+	 * invocations' own, it describes the processes the pairs ran in, not this one alone. */
 	if (!o->no_profile && !o->quick && run.costs.measured && !zc_interrupted()) {
 		static struct zc_costs after;
 		fprintf(stderr, "[profile] again, after the pairs\n");
-		if (zc_costs_measure(&after, min_time, 0) == ZC_OK)
-			zc_costs_combine(&run.costs, &after);
+		int ok = zc_costs_measure(&after, min_time, 0) == ZC_OK;
+		zc_costs_pool(&run.costs, ok ? &after : NULL, run.inv_costs, run.ninv_costs);
 	}
+	free(run.inv_costs);
+	run.inv_costs = NULL;
 	for (size_t i = 0; i < run.n; i++)
 		if (run.results[i].status == ZC_ST_ERROR && rc != 130)
 			fprintf(stderr, "zcbench: %s/%s: %s\n", run.results[i].pair->name, run.results[i].param->name,

@@ -79,9 +79,10 @@ struct zc_costs {
 	 * primitive was measured (loopback delivery runs there); NAN where not measured. */
 	double softirq_share[ZC_NPRIMS];
 	double seconds;
-	/* A run measures it before and after its pairs: the medians are the two runs' mean,
-	 * the intervals span both, and drift is after / before. */
-	int combined;
+	/* A run measures it before and after its pairs, and each full run's invocation once
+	 * more after its own pairs (zc_costs_pool): combined, from `measurements` of them
+	 * (`invocation_measurements` in invocations); drift is after / before. */
+	int combined, measurements, invocation_measurements;
 	double op_drift[ZC_NPRIMS], rate_drift[ZC_NPRIMS][ZC_PROFILE_NSIZES];
 	/* The derived value below zero that was floored at 0 (costs/measure.c); else NAN or 0 */
 	double op_floored[ZC_NPRIMS], rate_floored[ZC_NPRIMS][ZC_PROFILE_NSIZES];
@@ -90,8 +91,16 @@ struct zc_costs {
 	unsigned char predates[ZC_NPRIMS];
 };
 
-/* Folds a second measurement (after the pairs) into pf: a run's machine changes while it
- * runs (a shared host), and the pairs ran between the two. */
+/* The most invocations' profiles zc_costs_pool takes. */
+#define ZC_POOL_MAX 64
+/* Folds the measurement after the pairs (NULL: none) and the invocations' own (each[0..n),
+ * those not measured skipped) into pf, the one before: the primitives move between
+ * processes and while a run runs (a shared host), and a model prices pairs measured over
+ * all its invocations. Per primitive and size, six or more measurements give their median
+ * with its order-statistics interval; fewer, their mean with the interval spanning
+ * theirs. Drift is after / before. */
+void zc_costs_pool(struct zc_costs *pf, const struct zc_costs *after, const struct zc_costs *each, size_t n);
+/* zc_costs_pool with the measurement after the pairs alone. */
 void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after);
 /* A primitive's cost in ns for one operation of `size` bytes (per-op ones ignore size);
  * NAN when unmeasured. */

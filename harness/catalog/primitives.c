@@ -143,39 +143,88 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 
 /* ---- use ---- */
 
-static void combine_one(struct zc_interval *a, const struct zc_interval *b, double *drift)
+/* One primitive (at one size) over the measurements: before (a), after (b) and the
+ * invocations' own (each[k], via get). Six or more: their median with its order-statistics
+ * interval (between-measurement spread, the one a re-run sees); fewer: their mean, the
+ * interval spanning theirs. Drift: after / before. */
+static void pool_one(struct zc_interval *a, const struct zc_interval *b, const struct zc_interval *const *each,
+		     size_t n, double *drift)
 {
-	*drift = NAN;
-	if (!isfinite(b->value))
+	*drift = b && isfinite(a->value) && isfinite(b->value) ? b->value / a->value : NAN;
+	const struct zc_interval *all[2 + ZC_POOL_MAX];
+	size_t m = 0;
+	if (isfinite(a->value))
+		all[m++] = a;
+	if (b && isfinite(b->value))
+		all[m++] = b;
+	for (size_t k = 0; k < n && m < sizeof all / sizeof all[0]; k++)
+		if (isfinite(each[k]->value))
+			all[m++] = each[k];
+	if (m == 0)
 		return;
-	if (!isfinite(a->value)) {
-		*a = *b;
-		return;
+	double x[2 + ZC_POOL_MAX], sum = 0, lo = INFINITY, hi = -INFINITY;
+	for (size_t k = 0; k < m; k++) {
+		x[k] = all[k]->value;
+		sum += x[k];
+		lo = fmin(lo, all[k]->ci_low);
+		hi = fmax(hi, all[k]->ci_high);
 	}
-	*drift = b->value / a->value;
-	a->value = (a->value + b->value) / 2;
-	a->ci_low = fmin(a->ci_low, b->ci_low);
-	a->ci_high = fmax(a->ci_high, b->ci_high);
+	struct zc_summary s;
+	zc_summarize(x, m, &s);
+	if (isfinite(s.ci_low) && isfinite(s.ci_high))
+		*a = (struct zc_interval){s.median, s.ci_low, s.ci_high};
+	else
+		*a = (struct zc_interval){sum / (double)m, lo, hi};
+}
+
+void zc_costs_pool(struct zc_costs *pf, const struct zc_costs *after, const struct zc_costs *each, size_t n)
+{
+	if (n > ZC_POOL_MAX)
+		n = ZC_POOL_MAX;
+	if (after && !after->measured)
+		after = NULL;
+	const struct zc_interval *iv[ZC_POOL_MAX];
+	size_t used = 0;
+	for (size_t k = 0; k < n; k++)
+		used += each[k].measured != 0;
+	if (!after && used == 0)
+		return;
+	for (int p = 0; p < ZC_NPRIMS; p++) {
+		size_t m = 0;
+		for (size_t k = 0; k < n; k++)
+			if (each[k].measured)
+				iv[m++] = &each[k].op[p];
+		pool_one(&pf->op[p], after ? &after->op[p] : NULL, iv, m, &pf->op_drift[p]);
+		for (int z = 0; z < ZC_PROFILE_NSIZES; z++) {
+			m = 0;
+			for (size_t k = 0; k < n; k++)
+				if (each[k].measured)
+					iv[m++] = &each[k].rate[p][z];
+			pool_one(&pf->rate[p][z], after ? &after->rate[p][z] : NULL, iv, m, &pf->rate_drift[p][z]);
+		}
+		/* Measured by any of them: no longer unavailable. */
+		int got = after && !after->why[p][0];
+		for (size_t k = 0; k < n; k++)
+			got |= each[k].measured && !each[k].why[p][0];
+		if (pf->why[p][0] && got)
+			pf->why[p][0] = 0;
+		if (after && !isfinite(pf->op_floored[p]))
+			pf->op_floored[p] = after->op_floored[p];
+		for (int z = 0; after && z < ZC_PROFILE_NSIZES; z++)
+			if (!isfinite(pf->rate_floored[p][z]))
+				pf->rate_floored[p][z] = after->rate_floored[p][z];
+	}
+	pf->seconds += after ? after->seconds : 0;
+	for (size_t k = 0; k < n; k++)
+		pf->seconds += each[k].measured ? each[k].seconds : 0;
+	pf->measurements = 1 + (after != NULL) + (int)used;
+	pf->invocation_measurements = (int)used;
+	pf->combined = 1;
 }
 
 void zc_costs_combine(struct zc_costs *pf, const struct zc_costs *after)
 {
-	if (!after->measured)
-		return;
-	for (int p = 0; p < ZC_NPRIMS; p++) {
-		combine_one(&pf->op[p], &after->op[p], &pf->op_drift[p]);
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			combine_one(&pf->rate[p][z], &after->rate[p][z], &pf->rate_drift[p][z]);
-		if (pf->why[p][0] && !after->why[p][0])
-			pf->why[p][0] = 0;
-		if (!isfinite(pf->op_floored[p]))
-			pf->op_floored[p] = after->op_floored[p];
-		for (int z = 0; z < ZC_PROFILE_NSIZES; z++)
-			if (!isfinite(pf->rate_floored[p][z]))
-				pf->rate_floored[p][z] = after->rate_floored[p][z];
-	}
-	pf->seconds += after->seconds;
-	pf->combined = 1;
+	zc_costs_pool(pf, after, NULL, 0);
 }
 
 double zc_costs_cost(const struct zc_costs *pf, enum zc_primitive prim, size_t size)
@@ -225,9 +274,15 @@ json_t *zc_costs_json(const struct zc_costs *pf)
 					"its order-statistics interval (95%); derived ones subtract a base measured the "
 					"same way (machine/profile.c)"));
 	json_object_set_new(o, "samples", json_integer(ZC_PROFILE_SAMPLES));
-	json_object_set_new(o, "when", json_string(pf->combined ? "before and after the pairs: median = their mean, "
-								  "interval spans both, drift = after / before"
-								: "once"));
+	const char *when = !pf->combined ? "once"
+			   : pf->invocation_measurements == 0
+				   ? "before and after the pairs: median = their mean, interval spans both, drift = after / before"
+				   : "before and after the pairs, and in each invocation after its pairs (up to 4 MiB): "
+				     "median of the measurements with its order-statistics interval where there are 6 or "
+				     "more (their mean and the span of their intervals where fewer), drift = after / before";
+	json_object_set_new(o, "when", json_string(when));
+	json_object_set_new(o, "measurements", json_integer(!pf->measured ? 0 : pf->combined ? pf->measurements : 1));
+	json_object_set_new(o, "invocation_measurements", json_integer(pf->invocation_measurements));
 	json_object_set_new(o, "seconds", zc_json_number(pf->seconds));
 	json_t *prims = json_object();
 	for (int p = 0; p < ZC_NPRIMS; p++) {
@@ -312,6 +367,9 @@ int zc_costs_from_json(const json_t *o, struct zc_costs *pf)
 	if (!json_is_object(o))
 		return -1;
 	pf->measured = json_is_true(json_object_get(o, "measured"));
+	/* Older results: measured before and after (when drift is there), never in invocations. */
+	pf->invocation_measurements = (int)json_integer_value(json_object_get(o, "invocation_measurements"));
+	pf->measurements = (int)json_integer_value(json_object_get(o, "measurements"));
 	string_from(pf->error, sizeof pf->error, json_object_get(o, "error"));
 	pf->seconds = zc_json_num(o, "seconds");
 	const json_t *prims = json_object_get(o, "primitives");

@@ -278,6 +278,10 @@ struct zc_run {
 	double sys_overhead_ns;      /* an empty whole-machine CPU window */
 	double ref_ghz;
 	struct zc_costs costs;      /* the machine's primitive costs, measured first */
+	/* The profiles a full run's invocations measured after their pairs (the driver's;
+	 * zc_costs_pool folds them into costs), inv_costs[0..ninv_costs); heap, or NULL. */
+	struct zc_costs *inv_costs;
+	size_t ninv_costs;
 	double alpha, equivalence;
 	struct zc_noise_floor {  /* the controls (identical sides): how often not "same" */
 		size_t controls, same, false_verdicts;

@@ -41,6 +41,18 @@ setup_file() {
   [[ $output == *"file exists; results are never overwritten"* ]]
 }
 
+@test "a full run measures the profile in each invocation too, and pools every measurement" {
+  out=$BATS_TEST_TMPDIR/full.json
+  "$ZCBENCH" --format none --invocations 2 --rounds 4 --min-time 0.001 --filter "^$(controls 1)\$" --out "$out" 2>/dev/null
+  # Before, after, and one per invocation; each cost's median inside its interval.
+  jq -e '.context.machine_profile | .measurements == 4 and .invocation_measurements == 2
+         and (.when | test("each invocation"))
+         and ([.primitives[] | select(.unit == "ns" and .unavailable == null)
+               | .ci_low <= .median and .median <= .ci_high and .drift > 0] | length > 0 and all)' "$out"
+  # A quick run measures it once, in the driver.
+  jq -e '.context.machine_profile | .measurements == 1 and .invocation_measurements == 0 and .when == "once"' "$RUN1"
+}
+
 @test "under kernel lockdown the profile does not ask debugfs (each refusal is logged, and pushes the boot log out)" {
   lock=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/dev/null || true)
   [[ -n $lock && $lock != none ]] || skip "the kernel is not locked down"

@@ -72,6 +72,44 @@ static void test_profile_before_and_after_combine(void **st)
 	assert_true(a.op[ZC_PRIM_TCP_RTT].value == 20000 && a.why[ZC_PRIM_TCP_RTT][0] == 0);
 }
 
+/* A full run's profile: before, after, and one per invocation (one of them failed). With
+ * 6 or more measurements, the median and its order-statistics interval over them: a
+ * between-process spread, not one measurement's; a size measured before and after only
+ * (64 MiB: invocations stop at 4 MiB) stays their mean and span. */
+static void test_profile_pooled_over_invocations(void **st)
+{
+	(void)st;
+	struct zc_costs before, after, inv[8];
+	flat_profile(&before);
+	flat_profile(&after);
+	before.op[ZC_PRIM_WAKEUP] = (struct zc_interval){4000, 3990, 4010};
+	after.op[ZC_PRIM_WAKEUP] = (struct zc_interval){6000, 5990, 6010};
+	before.rate[ZC_PRIM_MEMCPY][3] = (struct zc_interval){0.04, 0.039, 0.041};
+	after.rate[ZC_PRIM_MEMCPY][3] = (struct zc_interval){0.06, 0.059, 0.061};
+	for (int k = 0; k < 8; k++) {
+		flat_profile(&inv[k]);
+		double v = 4100 + 100 * k; /* 4100 .. 4800 */
+		inv[k].op[ZC_PRIM_WAKEUP] = (struct zc_interval){v, v - 1, v + 1};
+	}
+	inv[7].measured = 0; /* its profile failed: not pooled (its 4800 would move the median) */
+	zc_costs_pool(&before, &after, inv, 8);
+	assert_int_equal(before.measurements, 9);
+	assert_int_equal(before.invocation_measurements, 7);
+	/* 4000, 4100 .. 4700, 6000: median 4400; at n = 9 the 96% interval is [x(2), x(8)]. */
+	assert_true(fabs(before.op[ZC_PRIM_WAKEUP].value - 4400) < 1e-9);
+	assert_true(before.op[ZC_PRIM_WAKEUP].ci_low == 4100 && before.op[ZC_PRIM_WAKEUP].ci_high == 4700);
+	assert_true(fabs(before.op_drift[ZC_PRIM_WAKEUP] - 1.5) < 1e-12);
+	assert_true(fabs(before.rate[ZC_PRIM_MEMCPY][3].value - 0.05) < 1e-15);
+	assert_true(before.rate[ZC_PRIM_MEMCPY][3].ci_low == 0.039 && before.rate[ZC_PRIM_MEMCPY][3].ci_high == 0.061);
+	json_t *j = zc_costs_json(&before);
+	assert_int_equal(json_integer_value(json_object_get(j, "measurements")), 9);
+	struct zc_costs back;
+	assert_int_equal(zc_costs_from_json(j, &back), 0);
+	assert_int_equal(back.invocation_measurements, 7);
+	assert_true(fabs(back.op[ZC_PRIM_WAKEUP].value - 4400) < 1e-9);
+	json_decref(j);
+}
+
 /* ---- the model of one pair ---- */
 
 static int nop_run(void *s, uint64_t n)
@@ -590,6 +628,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_interpolates_in_log_size),
 		cmocka_unit_test(test_profile_before_and_after_combine),
+		cmocka_unit_test(test_profile_pooled_over_invocations),
 		cmocka_unit_test(test_model_predicts_and_says_when_it_cannot),
 		cmocka_unit_test(test_model_counts_the_wakeups_measured),
 		cmocka_unit_test(test_attribution_names_the_primitive_that_changed),
