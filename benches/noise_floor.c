@@ -134,8 +134,11 @@ static void work_model(const struct zc_param *p, struct zc_model *m)
 		zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
 		break;
 	case NF_PREAD:
-	case NF_COLD:
 		fs_model_pread(p, m);
+		break;
+	case NF_COLD: /* its params are not file_source's: the cold read said here */
+		fs_model_pread(p, m);
+		zc_model_term(m, ZC_PRIM_CACHE_FILL, ZC_PER_ITER, 1, p->bytes);
 		break;
 	case NF_PIPE:
 		zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);
@@ -144,10 +147,9 @@ static void work_model(const struct zc_param *p, struct zc_model *m)
 		zc_model_term(m, ZC_PRIM_PIPE_WRITE, ZC_PER_ITER, 1, p->bytes);
 		break;
 	}
-	/* Each param's work is one the profile times itself (memcpy, pread, a drained pipe's
-	 * write), except a cold read's disk. */
-	if ((enum class)p->arg != NF_COLD)
-		zc_model_restates_profile(m);
+	/* Each param's work is one the profile times itself (memcpy, pread, a cold pread for
+	 * cache_fill, a drained pipe's write). */
+	zc_model_restates_profile(m);
 }
 
 static const struct zc_pair noise_floor = {

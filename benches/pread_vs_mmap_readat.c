@@ -54,13 +54,13 @@ static int verify(void *st)
 }
 
 /* Cost model: where the bytes come from (file_source.h), then a memcpy of n out of the
- * mapping. pread(n) alone is what the profile times for copy_to_user, and a memcpy out of a
- * kept mapping what it times for memcpy: those sides restate the profile. */
+ * mapping. pread(n) alone is what the profile times for copy_to_user (and cold, for
+ * cache_fill), and a memcpy out of a kept mapping what it times for memcpy: those sides
+ * restate the profile. */
 static void pread_model(const struct zc_param *p, struct zc_model *m)
 {
 	fs_model_pread(p, m);
-	if (!fs_param_cold(p))
-		zc_model_restates_profile(m);
+	zc_model_restates_profile(m);
 }
 
 static void mapped_model(const struct zc_param *p, struct zc_model *m)

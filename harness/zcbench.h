@@ -82,6 +82,8 @@ enum zc_primitive {
 	ZC_PRIM_PIN_PAGE,       /* pinning and unpinning a 4 KiB page of user memory */
 	ZC_PRIM_WAKEUP,         /* what waking a task asleep on another core costs the waker */
 	ZC_PRIM_PIPE_SPLICE,    /* per byte: a file's cached pages spliced into a pipe (references) */
+	/* What a cold read adds: */
+	ZC_PRIM_CACHE_FILL,     /* per byte: a file's pages read from its storage into the page cache */
 	ZC_NPRIMS
 };
 

@@ -215,6 +215,8 @@ void fs_model_pread(const struct zc_param *p, struct zc_model *m)
 						       : ZC_PRIM_COPY_TO_USER;
 	zc_model_term(m, ZC_PRIM_PREAD_0, ZC_PER_SYSCALL, 1, 0);
 	zc_model_term(m, copy, ZC_PER_ITER, 1, p->bytes);
+	if (fs_param_cold(p)) /* the pages come from the file's storage first */
+		zc_model_term(m, ZC_PRIM_CACHE_FILL, ZC_PER_ITER, 1, p->bytes);
 }
 
 int fs_param_cold(const struct zc_param *p)
@@ -232,6 +234,9 @@ void fs_model_mapped(const struct zc_param *p, struct zc_model *m)
 	int mode = (int)(p->arg & 0xf);
 	double pages = (double)((p->bytes + 4095) / 4096);
 	zc_model_term(m, ZC_PRIM_FAULT_FILE, ZC_PER_FAULT, 1, 0);
+	/* Cold: the faults read the pages from the file's storage (readahead), as pread does. */
+	if (fs_param_cold(p))
+		zc_model_term(m, ZC_PRIM_CACHE_FILL, ZC_PER_ITER, 1, p->bytes);
 	if (mode != FS_PER_ITER && mode != FS_POPULATE)
 		return;
 	/* A fresh mapping every iteration. Faulted: each fault maps its own page (in

@@ -70,8 +70,8 @@ int fs_run_once(void *state, int (*run)(void *state, uint64_t iters));
  * of the page cache. Mapped: a file fault per measured fault (none once a kept mapping is
  * mapped); with a mapping per iteration also mmap + munmap, and every page: mapped by
  * fault-around (less the faults' own pages: a negative count per fault), or populated and
- * then read for the first time. A cold param's disk is no profiled primitive: its models
- * stay unexplained.
+ * then read for the first time. A cold param's pages are read from the file's storage
+ * first, on either side (cache_fill per byte).
  */
 void fs_model_pread(const struct zc_param *p, struct zc_model *m);
 /* Whether a file param reads a cold file; whether it reads a warm one through a kept mapping. */

@@ -68,11 +68,12 @@ int user_pipe_verify(struct user_pipe *s, int (*const run[2])(void *, uint64_t))
 void user_pipe_vmsplice_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
-	/* The pipe holds the user pages themselves: no page allocated, none copied. Each is
-	 * looked up and referenced (pin_page), and the pipe's work on a referenced page is what
-	 * pipe_splice timed (pipe_write's would add an allocation per page). */
+	/* The pipe holds the user pages themselves: no page allocated, none copied. Per page,
+	 * vmsplice finds it (a page-table walk), takes a reference and fills a pipe buffer;
+	 * pipe_splice timed the same steps with a page-cache lookup for the walk (pipe_write's
+	 * would add an allocation per page). Not pin_page as well: that would count the
+	 * finding twice, and pins (FOLL_PIN, accounted) where vmsplice only references. */
 	zc_model_term(m, ZC_PRIM_PIPE_SPLICE, ZC_PER_ITER, 1, p->bytes);
-	peer_model_pinned_pages(m, p->bytes);
 }
 
 void user_pipe_copy_model(const struct zc_param *p, struct zc_model *m)

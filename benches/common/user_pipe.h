@@ -32,8 +32,8 @@ extern const struct zc_param user_pipe_params[USER_PIPE_NPARAMS];
 /* verify for a pair of two such sides: one chunk through each reaches a hashing reader
  * with the buffer's XXH3. */
 int user_pipe_verify(struct user_pipe *s, int (*const run[2])(void *, uint64_t));
-/* The zero-copy side's model: peer_model_stream's frame, the pipe's work on pages it
- * references (pipe_splice) and the user pages' lookup (pin_page). */
+/* The zero-copy side's model: peer_model_stream's frame and the pipe's work on pages it
+ * finds and references (pipe_splice). */
 void user_pipe_vmsplice_model(const struct zc_param *p, struct zc_model *m);
 /* A side that copies the chunk into the pipe: the frame, copy_from_user, the pipe's work
  * (what the profile's pipe_write timed: it restates the profile). */

@@ -96,6 +96,11 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 				 "MiB) a peer on another core drains (splice to /dev/null), less a syscall and the "
 				 "switches and wake-ups counted, per byte: the pipe's work on pages it references",
 				 "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_CACHE_FILL] = {"cache_fill", 1,
+				"reading a file from its storage into the page cache: a pread of the 4 MiB test "
+				"file in one call just after it was evicted (the eviction untimed), less the same "
+				"pread warm, per byte at 4 MiB",
+				"kernel_release hypervisor"},
 };
 
 int zc_prim_from_key(const char *key)

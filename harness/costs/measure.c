@@ -98,6 +98,26 @@ static int run_pread(struct prim_ctx *c, uint64_t n)
 	return ZC_OK;
 }
 
+/* A pread of the whole file just evicted from the page cache; the eviction untimed. */
+static int run_cold_pread(struct prim_ctx *c, uint64_t n)
+{
+	c->inner_ns = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (zc_evict_file(c->rfd, c->size) != 0)
+			return ZC_ERROR;
+		double t0 = zc_now_ns();
+		for (size_t off = 0; off < c->size;) {
+			ssize_t k = pread(c->rfd, c->dst + off, c->size - off, (off_t)off);
+			if (k <= 0)
+				return ZC_ERROR;
+			off += (size_t)k;
+		}
+		c->inner_ns += zc_now_ns() - t0;
+	}
+	zc_escape(c->dst);
+	return ZC_OK;
+}
+
 static int run_pwrite(struct prim_ctx *c, uint64_t n)
 {
 	for (uint64_t i = 0; i < n; i++)
@@ -689,6 +709,31 @@ static void measure_folio_copies(struct zc_costs *pf, struct prim_ctx *c, const 
 			pf->rate[ways[i].p][z] = derived(s.ns, pread0, NULL, (double)FAULT_MAP);
 }
 
+/* cache_fill: the 4 MiB test file read cold, less the same read warm (from the folios
+ * the cold read left), per byte. Where the file cannot be evicted (tmpfs), unavailable. */
+static void measure_cache_fill(struct zc_costs *pf, struct prim_ctx *c, const struct zc_testdata *td,
+			       double min_time)
+{
+	struct samples cold, warm;
+	c->rfd = c->fd;
+	c->size = FAULT_MAP;
+	long left = zc_evict_file(td->fd, td->bytes);
+	if (left != 0) {
+		char why[200];
+		snprintf(why, sizeof why, "%s could not be evicted from the page cache (%s)", td->fstype,
+			 left < 0 ? "drop_caches refused" : "pages stayed resident");
+		unavailable(pf, ZC_PRIM_CACHE_FILL, why);
+		return;
+	}
+	if (sample(c, run_cold_pread, min_time, &cold) != ZC_OK || sample(c, run_pread, min_time, &warm) != ZC_OK) {
+		unavailable(pf, ZC_PRIM_CACHE_FILL, "the cold or the warm read failed");
+		return;
+	}
+	struct zc_interval *r = &pf->rate[ZC_PRIM_CACHE_FILL][2]; /* the 4 MiB slot */
+	*r = derived(cold.ns, base_of(&warm), NULL, (double)FAULT_MAP);
+	floor_at_zero(r, &pf->rate_floored[ZC_PRIM_CACHE_FILL][2]);
+}
+
 static void *map_buffer(size_t n, size_t offset)
 {
 	return zc_buffer_alloc(n, offset);
@@ -913,6 +958,7 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 		pf->op[ZC_PRIM_PREAD_4KIB] = interval_of(s.ns, ZC_PROFILE_SAMPLES);
 	measure_rates(pf, &c, min_time, pread0_file, pread0_big, pwrite0);
 	measure_folio_copies(pf, &c, &td, min_time, pread0_file);
+	measure_cache_fill(pf, &c, &td, min_time);
 	if (cache_by(&td, 128 << 10, c.dst) != 0) { /* back to the default for the mappings */
 		snprintf(pf->error, sizeof pf->error, "cannot read %.200s", td.path);
 		goto out;
