@@ -73,7 +73,7 @@ static int open_stream(struct state *s)
 		zc_note("netns", "zcbench's own network namespace: lo up with MTU %d; TCP_MAXSEG %d, the feeder's "
 			"MSS %d (%s whole pages); SO_RCVLOWAT %d; the feeder sending with MSG_ZEROCOPY from page "
 			"boundaries",
-			PEER_NETNS_MTU, PEER_NETNS_MSS, mss, mss % (int)PAGE ? "not" : "in", lowat);
+			ZC_NETNS_MTU, ZC_NETNS_MSS, mss, mss % (int)PAGE ? "not" : "in", lowat);
 	}
 	s->map = mmap(NULL, s->chunk, PROT_READ, MAP_SHARED, s->sock, 0);
 	if (s->map == MAP_FAILED) {
@@ -287,13 +287,23 @@ static const struct zc_param params[] = {
 
 /* Cost model: peer_model_stream's frame (syscalls, context switches) and the copies
  * between user and kernel space. The zero-copy side's copies are the measured ones; page
- * mapping is no profiled primitive. */
+ * mapping is no profiled primitive. What TCP's receive adds per byte: tcp_recv over the
+ * machine's loopback; in the namespace, where a segment carries one page, tcp_recv_pages. */
+static void protocol_model(const struct zc_param *p, struct zc_model *m)
+{
+	if (strncmp(p->name, "netns_", 6) == 0)
+		zc_model_term(m, ZC_PRIM_TCP_RECV_PAGES, ZC_PER_ITER, 1, p->bytes);
+	else
+		peer_model_protocol(m, PEER_TCP, 1, p->bytes);
+}
+
 static void recv_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_ITER, 1, p->bytes);
-	peer_model_protocol(m, PEER_TCP, 1, p->bytes);
-	/* recv from a peer sending without pause is what the profile's tcp_recv timed. */
+	protocol_model(p, m);
+	/* recv from a peer sending without pause is what the profile's tcp_recv (and
+	 * tcp_recv_pages) timed. */
 	zc_model_restates_profile(m);
 }
 
@@ -301,7 +311,7 @@ static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
 {
 	peer_model_stream(m, ZC_PRIM_SYSCALL);
 	zc_model_term(m, ZC_PRIM_COPY_TO_USER, ZC_PER_COPY, 1, p->bytes);
-	peer_model_protocol(m, PEER_TCP, 1, p->bytes);
+	protocol_model(p, m);
 }
 
 /* In zcbench's namespace the kernel maps the pages: from 256 KiB on, at least 90% of the

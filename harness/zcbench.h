@@ -84,6 +84,7 @@ enum zc_primitive {
 	ZC_PRIM_PIPE_SPLICE,    /* per byte: a file's cached pages spliced into a pipe (references) */
 	/* What a cold read adds: */
 	ZC_PRIM_CACHE_FILL,     /* per byte: a file's pages read from its storage into the page cache */
+	ZC_PRIM_TCP_RECV_PAGES, /* per byte: tcp_recv with one page a segment (zc_netns_enter) */
 	ZC_NPRIMS
 };
 
@@ -248,6 +249,23 @@ void zc_testdata_close(struct zc_testdata *td);
 long zc_evict_file(int fd, size_t bytes);
 /* MemAvailable from /proc/meminfo in bytes (0 if unknown). */
 uint64_t zc_mem_available(void);
+
+/*
+ * zcbench's network namespace, for TCP streams whose segments carry whole pages, as the
+ * kernel's tcp_mmap selftest makes them: its own lo, up, with an MTU of 15 pages plus the
+ * IPv4, TCP and timestamp headers; sockets given TCP_MAXSEG ZC_NETNS_MSS (one page plus
+ * the timestamps) before the handshake then carry one page a segment, whatever the window
+ * (TCP caps a segment at half the largest window seen, 31232 bytes early in a loopback
+ * stream). A process enters it only while it makes sockets (they stay in it) and leaves;
+ * the machine's own network is untouched. Made once per process, on first entry.
+ * zc_netns_enter: ZC_OK; ZC_SKIP when this machine does not allow one (no namespaces, not
+ * root); ZC_ERROR; the reason in why. zc_netns_leave: back to the machine's, ZC_OK or
+ * ZC_ERROR with the reason.
+ */
+#define ZC_NETNS_MTU (15 * 4096 + 20 + 20 + 12)
+#define ZC_NETNS_MSS (4096 + 12)
+int zc_netns_enter(char *why, size_t len);
+int zc_netns_leave(char *why, size_t len);
 
 /*
  * Whether zero-copy happened, as the kernel reports it: call from run() with how many

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -17,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -402,61 +400,33 @@ static int tcp_connect(int mss, int *a, int *b)
 	return ZC_OK;
 }
 
-static int netns_fd = -1, host_fd = -1;
-
 int stream_netns(void)
 {
-	if (netns_fd >= 0)
-		return ZC_OK;
-	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (host < 0) {
-		zc_skipf("/proc/self/ns/net: %s (no network namespaces here)", strerror(errno));
-		return ZC_SKIP;
-	}
-	if (unshare(CLONE_NEWNET) != 0) {
-		int e = errno;
-		close(host);
-		zc_skipf("unshare(CLONE_NEWNET): %s (a network namespace of its own needs root)", strerror(e));
-		return ZC_SKIP;
-	}
-	int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-	int ok = ns >= 0 && s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
-	ifr.ifr_mtu = PEER_NETNS_MTU;
-	ok = ok && ioctl(s, SIOCSIFMTU, &ifr) == 0;
-	int e = errno;
-	if (s >= 0)
-		close(s);
-	/* Back to the machine's namespace; the new one lives while its descriptor does. */
-	if (setns(host, CLONE_NEWNET) != 0 || !ok) {
-		zc_errorf("setting up lo in the network namespace: %s", strerror(ok ? errno : e));
-		if (ns >= 0)
-			close(ns);
-		close(host);
-		return ZC_ERROR;
-	}
-	netns_fd = ns;
-	host_fd = host;
-	return ZC_OK;
+	char why[256];
+	int rc = zc_netns_enter(why, sizeof why);
+	if (rc == ZC_OK && zc_netns_leave(why, sizeof why) != ZC_OK)
+		rc = ZC_ERROR;
+	if (rc == ZC_SKIP)
+		zc_skipf("%s", why);
+	else if (rc != ZC_OK)
+		zc_errorf("%s", why);
+	return rc;
 }
 
 int stream_connect_netns(int *a, int *b)
 {
-	int rc = stream_netns();
-	if (rc != ZC_OK)
+	char why[256];
+	int rc = zc_netns_enter(why, sizeof why);
+	if (rc != ZC_OK) {
+		if (rc == ZC_SKIP)
+			zc_skipf("%s", why);
+		else
+			zc_errorf("%s", why);
 		return rc;
-	if (setns(netns_fd, CLONE_NEWNET) != 0) {
-		zc_errorf("setns into zcbench's network namespace: %s", strerror(errno));
-		return ZC_ERROR;
 	}
-	rc = tcp_connect(PEER_NETNS_MSS, a, b);
-	if (setns(host_fd, CLONE_NEWNET) != 0) {
-		zc_errorf("setns back to the machine's network namespace: %s", strerror(errno));
+	rc = tcp_connect(ZC_NETNS_MSS, a, b);
+	if (zc_netns_leave(why, sizeof why) != ZC_OK) {
+		zc_errorf("%s", why);
 		return ZC_ERROR;
 	}
 	return rc;

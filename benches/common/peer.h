@@ -52,21 +52,11 @@ int peer_stop(struct peer *p, uint64_t *hash, uint64_t *bytes);
 
 /* A connected stream: TCP over 127.0.0.1 or an AF_UNIX socketpair. */
 int stream_connect(enum peer_fd_kind kind, int *a, int *b);
-/*
- * The network namespace zcbench makes for streams whose TCP segments carry whole pages,
- * as the kernel's tcp_mmap selftest does: its own lo, up, with an MTU of 15 pages plus
- * the IPv4, TCP and timestamp headers, and both ends' TCP_MAXSEG at one page plus the
- * timestamps (4108): every segment then carries whole pages, whatever the window (TCP
- * caps a segment at half the largest window seen, 31232 bytes early in a loopback
- * stream). The process enters it only while it makes a stream's sockets; the machine's
- * own network is untouched.
- * Made once per process: ZC_OK, or ZC_SKIP with the reason (not root, namespaces refused).
- */
-#define PEER_NETNS_MTU (15 * 4096 + 20 + 20 + 12)
-#define PEER_NETNS_MSS (4096 + 12)
+/* zcbench's network namespace (zcbench.h's zc_netns_enter), made now: ZC_OK, or ZC_SKIP
+ * with the reason (not root, namespaces refused). */
 int stream_netns(void);
 /* stream_connect(PEER_TCP, ...) with both sockets made inside that namespace, with
- * TCP_MAXSEG PEER_NETNS_MSS. */
+ * TCP_MAXSEG ZC_NETNS_MSS. */
 int stream_connect_netns(int *a, int *b);
 
 /* One line on the socket buffer sizes as the kernel set them (autotuning left on). */

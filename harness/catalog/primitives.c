@@ -101,6 +101,12 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 				"file in one call just after it was evicted (the eviction untimed), less the same "
 				"pread warm, per byte at 4 MiB",
 				"kernel_release hypervisor"},
+	[ZC_PRIM_TCP_RECV_PAGES] = {"tcp_recv_pages", 1,
+				    "tcp_recv with one 4 KiB page a segment: recv of n bytes over the lo of zcbench's "
+				    "network namespace (TCP_MAXSEG 4108, as the tcp_mmap selftest) from a peer on "
+				    "another core sending without pause, less a syscall, copy_to_user of n and the "
+				    "switches and wake-ups counted, per byte",
+				    "kernel_release hypervisor mitigations cpu"},
 };
 
 int zc_prim_from_key(const char *key)

@@ -403,8 +403,9 @@ static int own_pipe_writes(double min_time, struct samples *s)
 	return rc;
 }
 
-/* A connected loopback TCP pair, TCP_NODELAY on both ends (the pairs set it on their sender). */
-static int tcp_connected(int *cs, int *ss)
+/* A connected loopback TCP pair, TCP_NODELAY on both ends (the pairs set it on their
+ * sender); mss > 0: both ends' TCP_MAXSEG, set before the handshake. */
+static int tcp_connected(int *cs, int *ss, int mss)
 {
 	int one = 1;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -413,11 +414,15 @@ static int tcp_connected(int *cs, int *ss)
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0)
 		return ZC_ERROR;
+	if (mss > 0)
+		setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
 	if (bind(l, (struct sockaddr *)&sa, sizeof sa) || listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len)) {
 		close(l);
 		return ZC_ERROR;
 	}
 	*cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*cs >= 0 && mss > 0)
+		setsockopt(*cs, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
 	if (*cs >= 0 && connect(*cs, (struct sockaddr *)&sa, sizeof sa) == 0)
 		*ss = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	close(l);
@@ -435,7 +440,7 @@ static int tcp_connected(int *cs, int *ss)
 static int tcp_round_trip(int cpu, double min_time, struct samples *s)
 {
 	int cs, ss, rc = ZC_ERROR;
-	if (tcp_connected(&cs, &ss) != ZC_OK)
+	if (tcp_connected(&cs, &ss, 0) != ZC_OK)
 		return ZC_ERROR;
 	pid_t pid = echo_child(cpu, ss, ss, cs, -1);
 	close(ss);
@@ -452,7 +457,8 @@ static int tcp_round_trip(int cpu, double min_time, struct samples *s)
 #define STREAM_SIZES 3      /* 4 KiB, 64 KiB, 4 MiB: the stream pairs send 2 KiB to 1 MiB */
 #define STREAM_BUF MIB(4)   /* what a peer reads or sends at once */
 
-enum stream_kind { STREAM_TCP, STREAM_UNIX, STREAM_PIPE };
+/* STREAM_TCP_NETNS: TCP over zcbench's network namespace's lo, one page a segment. */
+enum stream_kind { STREAM_TCP, STREAM_UNIX, STREAM_PIPE, STREAM_TCP_NETNS };
 
 /* The peer at the other end, on `cpu`, as the pairs' peers do it (benches/common/peer.c):
  * a drain discards without a copy where the descriptor allows (TCP recv MSG_TRUNC, a pipe
@@ -473,7 +479,7 @@ static pid_t stream_child(int cpu, enum stream_kind kind, int fd, int feed, cons
 		ssize_t n;
 		if (feed)
 			n = send(fd, buf, STREAM_BUF, MSG_NOSIGNAL);
-		else if (kind == STREAM_TCP)
+		else if (kind == STREAM_TCP || kind == STREAM_TCP_NETNS)
 			n = recv(fd, NULL, STREAM_BUF, MSG_TRUNC);
 		else if (kind == STREAM_PIPE)
 			n = splice(fd, NULL, devnull, NULL, STREAM_BUF, 0);
@@ -520,7 +526,14 @@ static int run_stream_recv(struct prim_ctx *c, uint64_t n)
 static int stream_open(enum stream_kind kind, size_t size, int *mine, int *theirs)
 {
 	if (kind == STREAM_TCP)
-		return tcp_connected(mine, theirs);
+		return tcp_connected(mine, theirs, 0);
+	if (kind == STREAM_TCP_NETNS) {
+		char why[256];
+		if (zc_netns_enter(why, sizeof why) != ZC_OK)
+			return ZC_ERROR;
+		int rc = tcp_connected(mine, theirs, ZC_NETNS_MSS);
+		return zc_netns_leave(why, sizeof why) == ZC_OK ? rc : ZC_ERROR;
+	}
 	if (kind == STREAM_UNIX) {
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
@@ -611,11 +624,18 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 		       {ZC_PRIM_TCP_RECV, STREAM_TCP, END_RECV},
 		       {ZC_PRIM_UNIX_SEND, STREAM_UNIX, END_WRITE},
 		       {ZC_PRIM_PIPE_WRITE, STREAM_PIPE, END_WRITE},
-		       {ZC_PRIM_PIPE_SPLICE, STREAM_PIPE, END_SPLICE}};
+		       {ZC_PRIM_PIPE_SPLICE, STREAM_PIPE, END_SPLICE},
+		       {ZC_PRIM_TCP_RECV_PAGES, STREAM_TCP_NETNS, END_RECV}};
 	waking_fd = zc_thread_tracepoint_counter("sched/sched_waking");
 	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+		char why[256];
 		if (peer == self) {
 			unavailable(pf, streams[i].p, "one core only");
+			continue;
+		}
+		if (streams[i].kind == STREAM_TCP_NETNS &&
+		    (zc_netns_enter(why, sizeof why) != ZC_OK || zc_netns_leave(why, sizeof why) != ZC_OK)) {
+			unavailable(pf, streams[i].p, why);
 			continue;
 		}
 		measure_stream(pf, c, streams[i].p, streams[i].kind, streams[i].end, peer, min_time);
