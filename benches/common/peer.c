@@ -400,12 +400,9 @@ static int tcp_connect(int mss, int *a, int *b)
 	return ZC_OK;
 }
 
-int stream_netns(void)
+/* The namespace's status as a pair reports it: a skip or an error, with why. */
+static int netns_said(int rc, const char *why)
 {
-	char why[256];
-	int rc = zc_netns_enter(why, sizeof why);
-	if (rc == ZC_OK && zc_netns_leave(why, sizeof why) != ZC_OK)
-		rc = ZC_ERROR;
 	if (rc == ZC_SKIP)
 		zc_skipf("%s", why);
 	else if (rc != ZC_OK)
@@ -413,23 +410,24 @@ int stream_netns(void)
 	return rc;
 }
 
+int stream_netns(void)
+{
+	char why[256];
+	int rc = zc_netns_enter(why, sizeof why);
+	if (rc == ZC_OK)
+		rc = zc_netns_leave(why, sizeof why);
+	return netns_said(rc, why);
+}
+
 int stream_connect_netns(int *a, int *b)
 {
 	char why[256];
 	int rc = zc_netns_enter(why, sizeof why);
-	if (rc != ZC_OK) {
-		if (rc == ZC_SKIP)
-			zc_skipf("%s", why);
-		else
-			zc_errorf("%s", why);
-		return rc;
-	}
+	if (rc != ZC_OK)
+		return netns_said(rc, why);
 	rc = tcp_connect(ZC_NETNS_MSS, a, b);
-	if (zc_netns_leave(why, sizeof why) != ZC_OK) {
-		zc_errorf("%s", why);
-		return ZC_ERROR;
-	}
-	return rc;
+	int back = zc_netns_leave(why, sizeof why);
+	return back != ZC_OK ? netns_said(back, why) : rc;
 }
 
 void stream_record_buffers(int fd, const char *key)

@@ -740,7 +740,7 @@ static void measure_cache_fill(struct zc_costs *pf, struct prim_ctx *c, const st
 	long left = zc_evict_file(td->fd, td->bytes);
 	if (left != 0) {
 		char why[200];
-		snprintf(why, sizeof why, "%s could not be evicted from the page cache (%s)", td->fstype,
+		snprintf(why, sizeof why, "the test file (on %s) could not be evicted from the page cache (%s)", td->fstype,
 			 left < 0 ? "drop_caches refused" : "pages stayed resident");
 		unavailable(pf, ZC_PRIM_CACHE_FILL, why);
 		return;
