@@ -120,10 +120,13 @@ void zc_model_pair(const struct zc_run *run, struct zc_pair_result *r)
 		for (size_t i = 0; i < sm->m.n; i++) {
 			const struct zc_model_term *t = &sm->m.t[i];
 			if (!isfinite(t->ns)) {
-				snprintf(r->model_note, sizeof r->model_note, "%s side: %s per %s unavailable (%s)",
+				/* Why the profile has no cost: its own reason where it gave one. */
+				const char *why = isfinite(t->cost_ns)      ? "no measured count"
+						  : run->costs.why[t->prim][0] ? run->costs.why[t->prim]
+										: "not in the machine profile";
+				snprintf(r->model_note, sizeof r->model_note, "%s side: %s per %s unavailable (%.160s)",
 					 s ? "zerocopy" : "baseline", zc_prim_info[t->prim].key,
-					 zc_model_per_name[t->per],
-					 !isfinite(t->cost_ns) ? "not in the machine profile" : "no measured count");
+					 zc_model_per_name[t->per], why);
 				return;
 			}
 		}
