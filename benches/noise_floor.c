@@ -32,6 +32,15 @@ struct state {
 	struct peer peer;
 };
 
+/* A pread param as file_source knows it (its arg holds file_source's flags, not a class):
+ * what setup and the model both hand to file_source. */
+static struct zc_param file_param(const struct zc_param *p)
+{
+	struct zc_param fp = *p;
+	fp.arg = FS_KEPT | ((enum class)p->arg == NF_COLD ? FS_COLD : 0);
+	return fp;
+}
+
 static int setup(void *st, const struct zc_param *p)
 {
 	struct state *s = st;
@@ -39,8 +48,7 @@ static int setup(void *st, const struct zc_param *p)
 	s->n = p->bytes;
 	s->w = -1;
 	if (s->cls == NF_PREAD || s->cls == NF_COLD) {
-		struct zc_param fp = *p;
-		fp.arg = FS_KEPT | (s->cls == NF_COLD ? FS_COLD : 0);
+		struct zc_param fp = file_param(p);
 		return fs_setup(&s->fs, &fp);
 	}
 	if (!(s->src = zc_buffer_alloc(s->n, 0)) || !(s->dst = zc_buffer_alloc(s->n, 0))) {
@@ -125,20 +133,19 @@ static const struct zc_param params[] = {
 	 ZC_PARAM_SINGLE},
 };
 
-/* Cost model, the same on both sides: the param's primitives (a cold read's disk is not
- * one, so that param stays unexplained). */
+/* Cost model, the same on both sides: the param's primitives (file_source's for a pread,
+ * cache_fill with them for the cold one). */
 static void work_model(const struct zc_param *p, struct zc_model *m)
 {
+	struct zc_param fp;
 	switch ((enum class)p->arg) {
 	case NF_MEMCPY:
 		zc_model_term(m, ZC_PRIM_MEMCPY, ZC_PER_ITER, 1, p->bytes);
 		break;
 	case NF_PREAD:
-		fs_model_pread(p, m);
-		break;
-	case NF_COLD: /* its params are not file_source's: the cold read said here */
-		fs_model_pread(p, m);
-		zc_model_term(m, ZC_PRIM_CACHE_FILL, ZC_PER_ITER, 1, p->bytes);
+	case NF_COLD:
+		fp = file_param(p);
+		fs_model_pread(&fp, m);
 		break;
 	case NF_PIPE:
 		zc_model_term(m, ZC_PRIM_SYSCALL, ZC_PER_SYSCALL, 1, 0);

@@ -154,8 +154,8 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 
 /* ---- use ---- */
 
-/* One primitive (at one size) over the measurements: before (a), after (b) and the
- * invocations' own (each[k], via get). Six or more: their median with its order-statistics
+/* One primitive (at one size) over the measurements: before (a), after (b, or NULL) and
+ * the invocations' own (each[0..n)). Six or more: their median with its order-statistics
  * interval (between-measurement spread, the one a re-run sees); fewer: their mean, the
  * interval spanning theirs. Drift: after / before. */
 static void pool_one(struct zc_interval *a, const struct zc_interval *b, const struct zc_interval *const *each,
