@@ -12,6 +12,11 @@
  *           (IORING_NOTIF_USAGE_ZC_COPIED), reported to the harness as zc_effective. On
  *           loopback the receiving socket gets a copy of every page (the kernel cannot hand
  *           pinned user pages to another socket), so expect 0% there.
+ *           A notification is task work for the submitting task, added when the peer's ACK
+ *           frees the last skb of the send (on the peer's core, under the sender's socket
+ *           lock); while the task runs, an IPI makes it run that work (kick_process), unless
+ *           the ring is IORING_SETUP_COOP_TASKRUN (_coop params), which lets the work wait
+ *           for the task's next io_uring_enter.
  *
  * Published crossovers (io_uring's SEND_ZC commit, real NICs): it pays from ~3 KB with
  * registered buffers and from ~10 KB without. The params bracket both, up to 1 MiB.
@@ -35,7 +40,8 @@
 #define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
 #endif
 
-#define FIXED 1 /* param arg: registered buffer */
+#define FIXED 1 /* param arg bits: registered buffer, */
+#define COOP 2  /* and a COOP_TASKRUN ring */
 
 struct state {
 	size_t chunk;
@@ -52,17 +58,17 @@ static int setup(void *st, const struct zc_param *p)
 {
 	struct state *s = st;
 	s->chunk = p->bytes;
-	s->fixed = p->arg == FIXED;
+	s->fixed = p->arg & FIXED;
 	s->sock = -1;
 	if (!(s->buf = zc_buffer_alloc(s->chunk, 0))) {
 		zc_errorf("cannot allocate %zu bytes", s->chunk);
 		return ZC_ERROR;
 	}
 	zc_fill_random(s->buf, s->chunk, 0x75726e677a630001ULL);
-	int rc = io_uring_queue_init(64, &s->ring, 0);
+	int rc = io_uring_queue_init(64, &s->ring, p->arg & COOP ? IORING_SETUP_COOP_TASKRUN : 0);
 	if (rc < 0) {
-		zc_skipf("io_uring_queue_init: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (io_uring disabled: kernel.io_uring_disabled)" : "");
+		zc_skipf("io_uring_queue_init%s: %s%s", p->arg & COOP ? "(COOP_TASKRUN, Linux 5.19)" : "",
+			 strerror(-rc), rc == -EPERM ? " (io_uring disabled: kernel.io_uring_disabled)" : "");
 		return ZC_SKIP;
 	}
 	s->ring_ok = 1;
@@ -185,29 +191,35 @@ static int verify(void *st)
 }
 
 /* Model: a send's terms with the copies measured (loopback copies after all), one io_uring
- * request, and the pages pinned per send unless the buffer is registered. */
+ * request, the pages pinned per send unless the buffer is registered, and its notification's
+ * kick unless the ring is COOP_TASKRUN: the sender runs when the ACK comes, and spins on its
+ * socket's lock while the peer's core, holding it, sends the IPI. */
 static void send_zc_model(const struct zc_param *p, struct zc_model *m)
 {
-	if (p->arg == FIXED)
+	if (p->arg & FIXED)
 		peer_model_send_registered(p, m);
 	else
 		peer_model_send_zerocopy(p, m);
 	zc_model_term(m, ZC_PRIM_IO_URING_OP, ZC_PER_ITER, 1, 0);
+	if (!(p->arg & COOP))
+		zc_model_term(m, ZC_PRIM_TASK_KICK, ZC_PER_ITER, 1, 0);
 }
 
 static const struct zc_param params[] = {
 	{"tcp_2KiB", 2 << 10, 0, "loopback TCP, 2 KiB sends (below both published crossovers)", 0},
 	{"tcp_4KiB_fixed", 4 << 10, FIXED, "loopback TCP, 4 KiB sends, registered buffer (above ~3 KB)", 0},
 	{"tcp_4KiB", 4 << 10, 0, "loopback TCP, 4 KiB sends", 0},
+	{"tcp_4KiB_coop", 4 << 10, COOP, "loopback TCP, 4 KiB sends, COOP_TASKRUN ring (no IPI per notification)", 0},
 	{"tcp_16KiB", 16 << 10, 0, "loopback TCP, 16 KiB sends (above ~10 KB)", 0},
 	{"tcp_64KiB_fixed", 64 << 10, FIXED, "loopback TCP, 64 KiB sends, registered buffer", 0},
 	{"tcp_64KiB", 64 << 10, 0, "loopback TCP, 64 KiB sends", 0},
+	{"tcp_64KiB_coop", 64 << 10, COOP, "loopback TCP, 64 KiB sends, COOP_TASKRUN ring (no IPI per notification)", 0},
 	{"tcp_1MiB", 1 << 20, 0, "loopback TCP, 1 MiB sends", 0},
 };
 
 static const struct zc_pair send_vs_io_uring_send_zc = {
 	.name = "send_vs_io_uring_send_zc",
-	.summary = "buffer -> TCP socket: send vs io_uring SEND_ZC (plain and registered buffers; loopback copies anyway)",
+	.summary = "buffer -> TCP socket: send vs io_uring SEND_ZC (plain and registered buffers, with and without COOP_TASKRUN; loopback copies anyway)",
 	.replaces = "out:tcp",
 	.flags = ZC_PAIR_STREAM,
 	.params = params,

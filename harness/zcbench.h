@@ -85,6 +85,7 @@ enum zc_primitive {
 	/* What a cold read adds: */
 	ZC_PRIM_CACHE_FILL,     /* per byte: a file's pages read from its storage into the page cache */
 	ZC_PRIM_TCP_RECV_PAGES, /* per byte: tcp_recv with one page a segment (zc_netns_enter) */
+	ZC_PRIM_TASK_KICK,      /* an IPI that makes a task running on another core run its task work */
 	ZC_NPRIMS
 };
 

@@ -107,6 +107,11 @@ const struct zc_prim_info zc_prim_info[ZC_NPRIMS] = {
 				    "another core sending without pause, less a syscall, copy_to_user of n and the "
 				    "switches and wake-ups counted, per byte",
 				    "kernel_release hypervisor mitigations cpu"},
+	[ZC_PRIM_TASK_KICK] = {"task_kick", 0,
+			       "a 1-byte write into a pipe on which a task running on another core has an io_uring "
+			       "read armed, less the same write when its ring is IORING_SETUP_COOP_TASKRUN: the IPI "
+			       "that makes the task run its task work (kick_process), the waker's time, per kick",
+			       "kernel_release hypervisor mitigations cpu"},
 };
 
 int zc_prim_from_key(const char *key)
@@ -138,6 +143,7 @@ enum zc_cause zc_prim_cause(enum zc_primitive prim)
 	case ZC_PRIM_TCP_RTT:
 	case ZC_PRIM_IO_URING_OP:
 	case ZC_PRIM_WAKEUP:
+	case ZC_PRIM_TASK_KICK:
 		return ZC_CAUSE_CALLS;
 	case ZC_PRIM_FAULT_ANON:
 	case ZC_PRIM_FAULT_FILE:

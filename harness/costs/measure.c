@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -39,6 +40,8 @@
 #define FAULT_MAP MIB(4) /* the mapping the fault primitives touch */
 #define URING_BATCH 32  /* NOPs per io_uring_enter for io_uring_op */
 #define PIN_BYTES MIB(1) /* the buffer pin_page registers */
+
+struct kick_shared;
 
 struct prim_ctx {
 	int fd;              /* the 4 MiB test file (preads up to 4 MiB, the mappings) */
@@ -55,6 +58,8 @@ struct prim_ctx {
 	unsigned batch;         /* NOPs per io_uring_enter */
 	size_t pin_bytes;       /* the buffer registered */
 	double inner_ns;        /* a run that times only part of its loop: that part (else NAN) */
+	struct kick_shared *kick; /* task_kick: what the kicked child shares */
+	uint64_t kicks;         /* task_kick: the writes so far */
 	int failed;
 };
 
@@ -906,6 +911,107 @@ static void measure_zerocopy_work(struct zc_costs *pf, struct prim_ctx *c, doubl
 	c->ring = NULL;
 }
 
+/* ---- a running task kicked to run its task work ---- */
+
+/* Shared with the kicked child: the reads it has armed so far, and when to stop. */
+struct kick_shared {
+	uint64_t armed;
+	int stop;
+};
+
+/* The child on `cpu`: one io_uring read of `in` armed at a time, its completion awaited in
+ * user space, so that the task is running when the write adds the read's task work. With
+ * COOP_TASKRUN that work waits for the task's next syscall, so it enters the ring to get it. */
+static void kicked_child(int cpu, int in, unsigned flags, struct kick_shared *sh)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	pin_to(cpu);
+	struct io_uring ring;
+	char b;
+	if (io_uring_queue_init(4, &ring, flags) < 0)
+		_exit(1);
+	for (;;) {
+		io_uring_prep_read(io_uring_get_sqe(&ring), in, &b, 1, 0);
+		if (io_uring_submit(&ring) != 1)
+			_exit(1);
+		__atomic_add_fetch(&sh->armed, 1, __ATOMIC_RELEASE);
+		struct io_uring_cqe *cqe;
+		while (io_uring_peek_cqe(&ring, &cqe) != 0) {
+			if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
+				_exit(0);
+			if (flags)
+				io_uring_get_events(&ring);
+		}
+		io_uring_cqe_seen(&ring, cqe);
+	}
+}
+
+/* 1-byte writes, each once the child has armed its read: the write alone timed. */
+static int run_kick(struct prim_ctx *c, uint64_t n)
+{
+	char b = 'x';
+	c->inner_ns = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		double t0 = zc_now_ns();
+		while (__atomic_load_n(&c->kick->armed, __ATOMIC_ACQUIRE) <= c->kicks)
+			if (zc_now_ns() - t0 > 1e9) /* the child is gone */
+				return ZC_ERROR;
+		t0 = zc_now_ns();
+		if (write(c->to_peer, &b, 1) != 1)
+			return ZC_ERROR;
+		c->inner_ns += zc_now_ns() - t0;
+		c->kicks++;
+	}
+	return ZC_OK;
+}
+
+static int kick_samples(int cpu, unsigned flags, double min_time, struct samples *s)
+{
+	struct kick_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int a[2];
+	if (sh == MAP_FAILED)
+		return ZC_ERROR;
+	if (pipe(a)) {
+		munmap(sh, sizeof *sh);
+		return ZC_ERROR;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(a[1]);
+		kicked_child(cpu, a[0], flags, sh);
+	}
+	close(a[0]);
+	struct prim_ctx c = {.to_peer = a[1], .kick = sh};
+	int rc = pid < 0 ? ZC_ERROR : sample(&c, run_kick, min_time, s);
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	close(a[1]);
+	reap(pid);
+	munmap(sh, sizeof *sh);
+	return rc;
+}
+
+/* The kick is what an io_uring completion costs when the task it belongs to runs on another
+ * core and its ring lets task work interrupt it (no COOP_TASKRUN): an IPI. The same write
+ * to a COOP_TASKRUN ring, which adds the same task work without the IPI, is its base. */
+static void measure_task_kick(struct zc_costs *pf, double min_time)
+{
+	int self = sched_getcpu(), peer = zc_peer_cpu();
+	struct io_uring probe;
+	int rc = io_uring_queue_init(4, &probe, IORING_SETUP_COOP_TASKRUN);
+	if (rc < 0) {
+		snprintf(pf->why[ZC_PRIM_TASK_KICK], sizeof pf->why[0], "io_uring_queue_init(COOP_TASKRUN): %s",
+			 strerror(-rc));
+		return;
+	}
+	io_uring_queue_exit(&probe);
+	struct samples kicked, coop;
+	if (peer != self && kick_samples(peer, IORING_SETUP_COOP_TASKRUN, min_time, &coop) == ZC_OK &&
+	    kick_samples(peer, 0, min_time, &kicked) == ZC_OK)
+		pf->op[ZC_PRIM_TASK_KICK] = derived(kicked.ns, base_of(&coop), NULL, 1);
+	else
+		unavailable(pf, ZC_PRIM_TASK_KICK, peer == self ? "one core only" : "io_uring read of a pipe failed");
+}
+
 int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 {
 	zc_costs_init(pf);
@@ -987,6 +1093,7 @@ int zc_costs_measure(struct zc_costs *pf, double min_time, size_t largest)
 	measure_round_trips(pf, min_time);
 	measure_streams(pf, &c, min_time);
 	measure_zerocopy_work(pf, &c, min_time);
+	measure_task_kick(pf, min_time);
 
 	/* The folio sizes behind the test files the profile read (how they were cached). */
 	zc_folio_layout(td.fd, td.bytes, pf->folios[2], sizeof pf->folios[2]);
