@@ -41,8 +41,6 @@
 #define URING_BATCH 32  /* NOPs per io_uring_enter for io_uring_op */
 #define PIN_BYTES MIB(1) /* the buffer pin_page registers */
 
-struct kick_shared;
-
 struct prim_ctx {
 	int fd;              /* the 4 MiB test file (preads up to 4 MiB, the mappings) */
 	int page_fd;         /* the 4 KiB test file (a one-page mapping) */
@@ -58,7 +56,7 @@ struct prim_ctx {
 	unsigned batch;         /* NOPs per io_uring_enter */
 	size_t pin_bytes;       /* the buffer registered */
 	double inner_ns;        /* a run that times only part of its loop: that part (else NAN) */
-	struct kick_shared *kick; /* task_kick: what the kicked child shares */
+	uint64_t *armed;        /* task_kick: the reads the kicked child has armed (shared) */
 	uint64_t kicks;         /* task_kick: the writes so far */
 	int failed;
 };
@@ -913,16 +911,12 @@ static void measure_zerocopy_work(struct zc_costs *pf, struct prim_ctx *c, doubl
 
 /* ---- a running task kicked to run its task work ---- */
 
-/* Shared with the kicked child: the reads it has armed so far, and when to stop. */
-struct kick_shared {
-	uint64_t armed;
-	int stop;
-};
-
-/* The child on `cpu`: one io_uring read of `in` armed at a time, its completion awaited in
- * user space, so that the task is running when the write adds the read's task work. With
- * COOP_TASKRUN that work waits for the task's next syscall, so it enters the ring to get it. */
-static void kicked_child(int cpu, int in, unsigned flags, struct kick_shared *sh)
+/* The child on `cpu`: one io_uring read of `in` armed at a time (*armed counts them), its
+ * completion awaited in user space, so that the task is running when the write adds the
+ * read's task work. With COOP_TASKRUN that work waits for the task's next syscall, so it
+ * enters the ring to get it. It ends when a read fails or finds the pipe closed, or when it
+ * is killed (by the parent, or with it). */
+static void kicked_child(int cpu, int in, unsigned flags, uint64_t *armed)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	pin_to(cpu);
@@ -934,15 +928,15 @@ static void kicked_child(int cpu, int in, unsigned flags, struct kick_shared *sh
 		io_uring_prep_read(io_uring_get_sqe(&ring), in, &b, 1, 0);
 		if (io_uring_submit(&ring) != 1)
 			_exit(1);
-		__atomic_add_fetch(&sh->armed, 1, __ATOMIC_RELEASE);
+		__atomic_add_fetch(armed, 1, __ATOMIC_RELEASE);
 		struct io_uring_cqe *cqe;
-		while (io_uring_peek_cqe(&ring, &cqe) != 0) {
-			if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
-				_exit(0);
+		while (io_uring_peek_cqe(&ring, &cqe) != 0)
 			if (flags)
 				io_uring_get_events(&ring);
-		}
+		int res = cqe->res;
 		io_uring_cqe_seen(&ring, cqe);
+		if (res != 1)
+			_exit(res == 0 ? 0 : 1);
 	}
 }
 
@@ -953,7 +947,7 @@ static int run_kick(struct prim_ctx *c, uint64_t n)
 	c->inner_ns = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		double t0 = zc_now_ns();
-		while (__atomic_load_n(&c->kick->armed, __ATOMIC_ACQUIRE) <= c->kicks)
+		while (__atomic_load_n(c->armed, __ATOMIC_ACQUIRE) <= c->kicks)
 			if (zc_now_ns() - t0 > 1e9) /* the child is gone */
 				return ZC_ERROR;
 		t0 = zc_now_ns();
@@ -967,26 +961,28 @@ static int run_kick(struct prim_ctx *c, uint64_t n)
 
 static int kick_samples(int cpu, unsigned flags, double min_time, struct samples *s)
 {
-	struct kick_shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t *armed = mmap(NULL, sizeof *armed, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int a[2];
-	if (sh == MAP_FAILED)
+	if (armed == MAP_FAILED)
 		return ZC_ERROR;
 	if (pipe(a)) {
-		munmap(sh, sizeof *sh);
+		munmap(armed, sizeof *armed);
 		return ZC_ERROR;
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(a[1]);
-		kicked_child(cpu, a[0], flags, sh);
+		kicked_child(cpu, a[0], flags, armed);
 	}
 	close(a[0]);
-	struct prim_ctx c = {.to_peer = a[1], .kick = sh};
+	struct prim_ctx c = {.to_peer = a[1], .armed = armed};
 	int rc = pid < 0 ? ZC_ERROR : sample(&c, run_kick, min_time, s);
-	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	/* It spins while it waits: killed, not asked, so that no state of it can keep it. */
+	if (pid > 0)
+		kill(pid, SIGKILL);
 	close(a[1]);
 	reap(pid);
-	munmap(sh, sizeof *sh);
+	munmap(armed, sizeof *armed);
 	return rc;
 }
 
