@@ -96,12 +96,18 @@ static void close_stream(struct state *s)
 		peer_stop(&s->feeder, NULL, NULL);
 }
 
+/* The netns_* params run in zcbench's network namespace. */
+static int in_netns(const struct zc_param *p)
+{
+	return strncmp(p->name, "netns_", 6) == 0;
+}
+
 static int setup(void *st, const struct zc_param *p)
 {
 	struct state *s = st;
 	s->chunk = p->bytes;
 	s->sock = -1;
-	s->netns = strncmp(p->name, "netns_", 6) == 0;
+	s->netns = in_netns(p);
 	if (peer_feed_data(STREAM_BYTES, &s->td, &s->data) != ZC_OK)
 		return ZC_ERROR;
 	if (!(s->buf = zc_buffer_alloc(s->chunk, 0))) {
@@ -291,7 +297,7 @@ static const struct zc_param params[] = {
  * machine's loopback; in the namespace, where a segment carries one page, tcp_recv_pages. */
 static void protocol_model(const struct zc_param *p, struct zc_model *m)
 {
-	if (strncmp(p->name, "netns_", 6) == 0)
+	if (in_netns(p))
 		zc_model_term(m, ZC_PRIM_TCP_RECV_PAGES, ZC_PER_ITER, 1, p->bytes);
 	else
 		peer_model_protocol(m, PEER_TCP, 1, p->bytes);
@@ -318,7 +324,7 @@ static void zerocopy_model(const struct zc_param *p, struct zc_model *m)
  * bytes (a chunk's edges and a short send's page may be copied). */
 static void zerocopy_invariants(const struct zc_param *p, struct zc_invariants *inv)
 {
-	if (strncmp(p->name, "netns_", 6) == 0 && p->bytes >= (256u << 10))
+	if (in_netns(p) && p->bytes >= (256u << 10))
 		inv->zerocopy_effective_min = 0.9;
 }
 

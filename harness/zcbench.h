@@ -84,7 +84,9 @@ enum zc_primitive {
 	ZC_PRIM_PIPE_SPLICE,    /* per byte: a file's cached pages spliced into a pipe (references) */
 	/* What a cold read adds: */
 	ZC_PRIM_CACHE_FILL,     /* per byte: a file's pages read from its storage into the page cache */
+	/* A stream whose segments carry one page each: */
 	ZC_PRIM_TCP_RECV_PAGES, /* per byte: tcp_recv with one page a segment (zc_netns_enter) */
+	/* What an io_uring completion adds when its task runs on another core: */
 	ZC_PRIM_TASK_KICK,      /* an IPI that makes a task running on another core run its task work */
 	ZC_NPRIMS
 };
@@ -259,12 +261,13 @@ uint64_t zc_mem_available(void);
  * (TCP caps a segment at half the largest window seen, 31232 bytes early in a loopback
  * stream). A process enters it only while it makes sockets (they stay in it) and leaves;
  * the machine's own network is untouched. Made once per process, on first entry.
- * zc_netns_enter: ZC_OK; ZC_SKIP when this machine does not allow one (no namespaces, not
- * root); ZC_ERROR; the reason in why. zc_netns_leave: back to the machine's, ZC_OK or
- * ZC_ERROR with the reason.
+ * zc_netns_ready: made (now, if not yet): ZC_OK; ZC_SKIP when this machine does not allow
+ * one (no namespaces, not root); ZC_ERROR; the reason in why. zc_netns_enter: the same, and
+ * in it. zc_netns_leave: back to the machine's, ZC_OK or ZC_ERROR with the reason.
  */
 #define ZC_NETNS_MTU (15 * 4096 + 20 + 20 + 12)
 #define ZC_NETNS_MSS (4096 + 12)
+int zc_netns_ready(char *why, size_t len);
 int zc_netns_enter(char *why, size_t len);
 int zc_netns_leave(char *why, size_t len);
 

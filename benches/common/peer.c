@@ -413,10 +413,7 @@ static int netns_said(int rc, const char *why)
 int stream_netns(void)
 {
 	char why[256];
-	int rc = zc_netns_enter(why, sizeof why);
-	if (rc == ZC_OK)
-		rc = zc_netns_leave(why, sizeof why);
-	return netns_said(rc, why);
+	return netns_said(zc_netns_ready(why, sizeof why), why);
 }
 
 int stream_connect_netns(int *a, int *b)

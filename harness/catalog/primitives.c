@@ -168,24 +168,19 @@ static void pool_one(struct zc_interval *a, const struct zc_interval *b, const s
 		     size_t n, double *drift)
 {
 	*drift = b && isfinite(a->value) && isfinite(b->value) ? b->value / a->value : NAN;
-	const struct zc_interval *all[2 + ZC_POOL_MAX];
+	double x[2 + ZC_POOL_MAX], sum = 0, lo = INFINITY, hi = -INFINITY;
 	size_t m = 0;
-	if (isfinite(a->value))
-		all[m++] = a;
-	if (b && isfinite(b->value))
-		all[m++] = b;
-	for (size_t k = 0; k < n && m < sizeof all / sizeof all[0]; k++)
-		if (isfinite(each[k]->value))
-			all[m++] = each[k];
+	for (size_t k = 0; k < 2 + n && k < 2 + ZC_POOL_MAX; k++) {
+		const struct zc_interval *v = k == 0 ? a : k == 1 ? b : each[k - 2];
+		if (!v || !isfinite(v->value))
+			continue;
+		x[m++] = v->value;
+		sum += v->value;
+		lo = fmin(lo, v->ci_low);
+		hi = fmax(hi, v->ci_high);
+	}
 	if (m == 0)
 		return;
-	double x[2 + ZC_POOL_MAX], sum = 0, lo = INFINITY, hi = -INFINITY;
-	for (size_t k = 0; k < m; k++) {
-		x[k] = all[k]->value;
-		sum += x[k];
-		lo = fmin(lo, all[k]->ci_low);
-		hi = fmax(hi, all[k]->ci_high);
-	}
 	struct zc_summary s;
 	zc_summarize(x, m, &s);
 	if (isfinite(s.ci_low) && isfinite(s.ci_high))

@@ -636,8 +636,7 @@ static void measure_streams(struct zc_costs *pf, struct prim_ctx *c, double min_
 			unavailable(pf, streams[i].p, "one core only");
 			continue;
 		}
-		if (streams[i].kind == STREAM_TCP_NETNS &&
-		    (zc_netns_enter(why, sizeof why) != ZC_OK || zc_netns_leave(why, sizeof why) != ZC_OK)) {
+		if (streams[i].kind == STREAM_TCP_NETNS && zc_netns_ready(why, sizeof why) != ZC_OK) {
 			unavailable(pf, streams[i].p, why);
 			continue;
 		}
@@ -995,8 +994,9 @@ static void measure_task_kick(struct zc_costs *pf, double min_time)
 	struct io_uring probe;
 	int rc = io_uring_queue_init(4, &probe, IORING_SETUP_COOP_TASKRUN);
 	if (rc < 0) {
-		snprintf(pf->why[ZC_PRIM_TASK_KICK], sizeof pf->why[0], "io_uring_queue_init(COOP_TASKRUN): %s",
-			 strerror(-rc));
+		char why[96];
+		snprintf(why, sizeof why, "io_uring_queue_init(COOP_TASKRUN): %s", strerror(-rc));
+		unavailable(pf, ZC_PRIM_TASK_KICK, why);
 		return;
 	}
 	io_uring_queue_exit(&probe);

@@ -55,13 +55,16 @@ static int make(char *why, size_t len)
 	return ZC_OK;
 }
 
+int zc_netns_ready(char *why, size_t len)
+{
+	return netns_fd >= 0 ? ZC_OK : make(why, len);
+}
+
 int zc_netns_enter(char *why, size_t len)
 {
-	if (netns_fd < 0) {
-		int rc = make(why, len);
-		if (rc != ZC_OK)
-			return rc;
-	}
+	int rc = zc_netns_ready(why, len);
+	if (rc != ZC_OK)
+		return rc;
 	if (setns(netns_fd, CLONE_NEWNET) != 0) {
 		snprintf(why, len, "setns into zcbench's network namespace: %s", strerror(errno));
 		return ZC_ERROR;
