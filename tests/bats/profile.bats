@@ -44,6 +44,12 @@ setup_file() {
 @test "a full run measures the profile in each invocation too, and pools every measurement" {
   out=$BATS_TEST_TMPDIR/full.json
   "$ZCBENCH" --format none --invocations 2 --rounds 4 --min-time 0.001 --filter "^$(controls 1)\$" --out "$out" 2>/dev/null
+  # What a failure below needs to be read (bats shows it only then): the counts, and each
+  # cost the check would refuse.
+  jq -c '.context.machine_profile | {measurements, invocation_measurements, when,
+         refused: [.primitives | to_entries[] | select(.value.unit == "ns" and .value.unavailable == null)
+                   | select((.value.ci_low <= .value.median and .value.median <= .value.ci_high
+                             and .value.drift > 0) | not) | {(.key): .value}]}' "$out"
   # Before, after, and one per invocation; each cost's median inside its interval.
   jq -e '.context.machine_profile | .measurements == 4 and .invocation_measurements == 2
          and (.when | test("each invocation"))
